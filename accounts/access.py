@@ -1,0 +1,138 @@
+"""Who may do what: roles mapped to permissions, and the guards views declare.
+
+Permissions are ordinary Django permission strings ("app_label.codename"), so
+`user.has_perm()`, `{% if perms.x.y %}`, Django admin and the REST API all ask
+the same question; `RoleBackend` answers it from the user's role. A Super Admin
+is a superuser and holds every permission. docs/roles.md is the human table;
+the role matrix test proves it.
+
+Every view declares its rule with one of:
+- `@login_not_required` (Django): public, e.g. the sign-in page;
+- `@staff_required` / `StaffRequiredMixin`: any signed-in member of staff;
+- `@perm_required(...)` / `PermRequiredMixin`: staff holding those permissions.
+The `accounts.E001` system check fails on a view that declares nothing.
+"""
+
+from functools import wraps
+
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.mixins import PermissionRequiredMixin as DjangoPermMixin
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+
+from .models import Role
+
+# Named actions that are not a model's add/change/delete/view.
+MANAGE_STAFF = "accounts.manage_staff"
+MANAGE_ADMINS = "accounts.manage_admins"
+CHANGE_SHOP_SETTINGS = "accounts.change_shopsettings"
+
+
+def model_perms(app_label, model, *actions):
+    return {f"{app_label}.{action}_{model}" for action in actions}
+
+
+USER_PERMISSIONS = frozenset()
+
+ADMIN_PERMISSIONS = USER_PERMISSIONS | {
+    MANAGE_STAFF,
+    # Django admin: staff accounts (the admin limits them to role User) and
+    # failed sign-ins, so a manager can unlock a till.
+    *model_perms("accounts", "user", "view", "add", "change"),
+    *model_perms("axes", "accessattempt", "view", "delete"),
+    *model_perms("axes", "accessfailurelog", "view"),
+    *model_perms("axes", "accesslog", "view"),
+}
+
+ROLE_PERMISSIONS = {
+    Role.USER: frozenset(USER_PERMISSIONS),
+    Role.ADMIN: frozenset(ADMIN_PERMISSIONS),
+    # Super Admins are superusers: Django grants them everything before asking.
+    Role.SUPER_ADMIN: frozenset(),
+}
+
+
+class RoleBackend(ModelBackend):
+    """Signs users in like Django's backend; permissions come from the role."""
+
+    def get_user_permissions(self, user_obj, obj=None):
+        return set()
+
+    def get_group_permissions(self, user_obj, obj=None):
+        return set()
+
+    def get_all_permissions(self, user_obj, obj=None):
+        if not user_obj.is_active or user_obj.is_anonymous:
+            return set()
+        return set(ROLE_PERMISSIONS.get(user_obj.role, ()))
+
+    def has_perm(self, user_obj, perm, obj=None):
+        return perm in self.get_all_permissions(user_obj, obj)
+
+    def has_module_perms(self, user_obj, app_label):
+        prefix = f"{app_label}."
+        return any(p.startswith(prefix) for p in self.get_all_permissions(user_obj))
+
+
+def can_manage_role(actor, role):
+    """Whether `actor` may create or change staff who have (or get) `role`."""
+    if role == Role.USER:
+        return actor.has_perm(MANAGE_STAFF)
+    return actor.has_perm(MANAGE_ADMINS)
+
+
+def perm_required(*perms):
+    """Function views: signed-in staff holding all `perms`; anonymous: sign in."""
+
+    def decorator(view):
+        @wraps(view)
+        def guarded(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not request.user.has_perms(perms):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        guarded.access = describe(perms)
+        return guarded
+
+    return decorator
+
+
+staff_required = perm_required()
+staff_required.__doc__ = "Function views: any signed-in member of staff."
+
+
+class StaffRequiredMixin(LoginRequiredMixin):
+    """Class views: any signed-in member of staff."""
+
+    access = "staff"
+
+
+class PermRequiredMixin(DjangoPermMixin):
+    """Class views: staff holding `permission_required`; anonymous: sign in."""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        if not cls.permission_required:
+            raise ImproperlyConfigured(f"{cls.__name__} sets no permission_required.")
+        view = super().as_view(**initkwargs)
+        view.access = describe(cls.permission_required)
+        return view
+
+
+def describe(perms):
+    if isinstance(perms, str):
+        perms = (perms,)
+    return "perm:" + ",".join(perms) if perms else "staff"
+
+
+def access_of(view):
+    """The rule a view declared ("public", "staff", "perm:..."), or None."""
+    if getattr(view, "login_required", True) is False:
+        return "public"
+    rule = getattr(view, "access", None)
+    if rule is None:
+        rule = getattr(getattr(view, "view_class", None), "access", None)
+    return rule

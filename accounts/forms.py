@@ -1,0 +1,94 @@
+from django import forms
+from django.contrib.auth.forms import BaseUserCreationForm, SetPasswordForm
+
+from .access import can_manage_role
+from .models import PaymentMethod, Role, ShopSettings, User
+from .services import LOGO_MAX_BYTES
+
+
+def role_choices_for(actor):
+    return [
+        (value, label) for value, label in Role.choices if can_manage_role(actor, value)
+    ]
+
+
+class StaffCreateForm(BaseUserCreationForm):
+    """A new member of staff with a first password (checked twice)."""
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email", "role"]
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices_for(actor)
+        self.fields["first_name"].required = True
+
+
+class StaffUpdateForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "role"]
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices_for(actor)
+        self.fields["first_name"].required = True
+
+
+class StaffPasswordForm(SetPasswordForm):
+    """A new password for someone else, e.g. a cashier who forgot theirs."""
+
+
+class AccountForm(forms.ModelForm):
+    """What staff may change about themselves."""
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email"]
+
+
+class ShopSettingsForm(forms.ModelForm):
+    logo_upload = forms.ImageField(
+        label="Logo",
+        required=False,
+        help_text="PNG, JPEG or GIF, at most 512 KB. Printed on receipts and invoices.",
+    )
+    remove_logo = forms.BooleanField(label="Remove the current logo", required=False)
+    payment_methods = forms.MultipleChoiceField(
+        choices=PaymentMethod.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The methods the till and payment forms offer.",
+    )
+
+    class Meta:
+        model = ShopSettings
+        fields = [
+            "name",
+            "address",
+            "phone",
+            "email",
+            "tax_id",
+            "receipt_header",
+            "receipt_footer",
+            "paper_width",
+            "prices_include_tax",
+            "allow_negative_stock",
+            "payment_methods",
+        ]
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "receipt_header": forms.Textarea(attrs={"rows": 2}),
+            "receipt_footer": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def clean_logo_upload(self):
+        logo = self.cleaned_data.get("logo_upload")
+        if logo and logo.size > LOGO_MAX_BYTES:
+            raise forms.ValidationError("The logo must be at most 512 KB.")
+        return logo
+
+    def clean_payment_methods(self):
+        # Keep the order of PaymentMethod, whatever order the browser sent.
+        chosen = set(self.cleaned_data["payment_methods"])
+        return [value for value in PaymentMethod.values if value in chosen]

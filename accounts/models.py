@@ -1,0 +1,170 @@
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+
+class Role(models.TextChoices):
+    USER = "user", "User"
+    ADMIN = "admin", "Admin"
+    SUPER_ADMIN = "super_admin", "Super Admin"
+
+
+class UserQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def with_role(self, *roles):
+        return self.filter(role__in=roles)
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        extra_fields["role"] = Role.SUPER_ADMIN
+        return self._create_user(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A member of staff. The role alone decides what they may do."""
+
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.USER)
+
+    # Roles replace Django's groups and per-user permissions, so that one
+    # mechanism (accounts.access) decides access everywhere.
+    groups = None
+    user_permissions = None
+
+    objects = UserManager()
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
+
+    class Meta:
+        ordering = ["first_name", "last_name", "username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="user_role_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    def get_absolute_url(self):
+        return reverse("accounts:staff_detail", args=[self.pk])
+
+    # Derived from the role rather than stored, so they can never disagree with it.
+    @property
+    def is_superuser(self):
+        return self.role == Role.SUPER_ADMIN
+
+    @property
+    def is_staff(self):
+        """May use Django admin."""
+        return self.role in (Role.ADMIN, Role.SUPER_ADMIN)
+
+
+class PaperWidth(models.TextChoices):
+    MM80 = "80mm", "80 mm thermal roll"
+    MM58 = "58mm", "58 mm thermal roll"
+    A4 = "a4", "A4 sheet"
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", "Cash"
+    CARD = "card", "Card"
+    MOBILE_MONEY = "mobile_money", "Mobile money"
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    STORE_CREDIT = "store_credit", "Store credit"
+    CHEQUE = "cheque", "Cheque"
+
+
+def default_payment_methods():
+    return [
+        PaymentMethod.CASH,
+        PaymentMethod.CARD,
+        PaymentMethod.MOBILE_MONEY,
+        PaymentMethod.BANK_TRANSFER,
+        PaymentMethod.STORE_CREDIT,
+    ]
+
+
+class ShopSettings(models.Model):
+    """The shop's details and preferences: one row, edited by Super Admins."""
+
+    SINGLETON_ID = 1
+
+    name = models.CharField(max_length=100, default="My Shop")
+    address = models.TextField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    tax_id = models.CharField("tax ID", max_length=40, blank=True)
+    # Kept in the database rather than on disk so every app server sees it.
+    logo = models.BinaryField(blank=True, default=b"", editable=False)
+    logo_content_type = models.CharField(max_length=40, blank=True, editable=False)
+    receipt_header = models.TextField(blank=True)
+    receipt_footer = models.TextField(blank=True, default="Thank you for your custom!")
+    paper_width = models.CharField(
+        max_length=8, choices=PaperWidth.choices, default=PaperWidth.MM80
+    )
+    prices_include_tax = models.BooleanField(
+        "prices include tax",
+        default=True,
+        help_text="On: shelf prices already contain tax. "
+        "Off: tax is added at the till.",
+    )
+    allow_negative_stock = models.BooleanField(
+        default=False,
+        help_text="Let a sale go through when the system shows too little stock; "
+        "the product is flagged for a count.",
+    )
+    payment_methods = models.JSONField(default=default_payment_methods)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["logo"])
+
+    class Meta:
+        verbose_name = "shop settings"
+        verbose_name_plural = "shop settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id=1), name="shop_settings_single_row"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("accounts:shop_settings")
+
+    def clean(self):
+        methods = self.payment_methods
+        if not isinstance(methods, list) or not methods:
+            raise ValidationError({"payment_methods": "Offer at least one method."})
+        unknown = ", ".join(str(m) for m in methods if m not in PaymentMethod.values)
+        if unknown:
+            raise ValidationError(
+                {"payment_methods": f"Unknown payment methods: {unknown}."}
+            )
+
+    @classmethod
+    def load(cls):
+        """The shop's settings, created with defaults on first use."""
+        settings, _ = cls.objects.defer("logo").get_or_create(pk=cls.SINGLETON_ID)
+        return settings
+
+    @property
+    def has_logo(self):
+        return bool(self.logo_content_type)
+
+    @property
+    def logo_url(self):
+        if not self.has_logo:
+            return ""
+        version = int(self.updated_at.timestamp())
+        return reverse("accounts:shop_logo", args=[version])
+
+    def get_payment_methods_display(self):
+        labels = dict(PaymentMethod.choices)
+        return [labels[code] for code in self.payment_methods if code in labels]

@@ -1,0 +1,149 @@
+"""Staff accounts and shop settings: the only code that changes them."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .access import can_manage_role
+from .models import Role, ShopSettings, User
+
+LOGO_MAX_BYTES = 512 * 1024
+
+
+def check_staff_change(user, *, by, role, is_active):
+    """Refuse unless `by` may give `user` this role and state.
+
+    Admins manage role User; Super Admins manage everyone. Nobody changes their
+    own role or deactivates themselves, and the last active Super Admin stays.
+    """
+    if user.pk and not can_manage_role(by, user.role):
+        raise ValidationError(
+            f"You cannot change staff with the role {user.get_role_display()}."
+        )
+    if not can_manage_role(by, role):
+        raise ValidationError(f"You cannot give the role {Role(role).label}.")
+    if user.pk == by.pk and (role != user.role or not is_active):
+        raise ValidationError(
+            "You cannot change your own role or deactivate yourself; ask another "
+            "Super Admin."
+        )
+    leaves_owners = user.role == Role.SUPER_ADMIN and (
+        role != Role.SUPER_ADMIN or not is_active
+    )
+    if user.pk and user.is_active and leaves_owners:
+        # Lock every active Super Admin, in id order, so that two owners
+        # demoting each other at once cannot both succeed and leave none.
+        owners = list(
+            User.objects.select_for_update()
+            .filter(role=Role.SUPER_ADMIN, is_active=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not set(owners) - {user.pk}:
+            raise ValidationError("The shop needs at least one active Super Admin.")
+
+
+@transaction.atomic
+def create_staff(
+    *,
+    by: User,
+    username: str,
+    password: str,
+    role: str = Role.USER,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+) -> User:
+    """Create a member of staff; Admins create role User, Super Admins any role."""
+    user = User(
+        username=username,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        role=role,
+    )
+    check_staff_change(user, by=by, role=role, is_active=True)
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError(f"The username {username!r} is taken.")
+    validate_password(password, user)
+    user.set_password(password)
+    user._history_user = by
+    user.save()
+    return user
+
+
+@transaction.atomic
+def update_staff(
+    user: User,
+    *,
+    by: User,
+    first_name: str,
+    last_name: str,
+    email: str,
+    role: str,
+) -> User:
+    """Change a member of staff's details and role within `by`'s rights."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    check_staff_change(user, by=by, role=role, is_active=user.is_active)
+    user.first_name, user.last_name, user.email, user.role = (
+        first_name,
+        last_name,
+        email,
+        role,
+    )
+    user._history_user = by
+    user.save()
+    return user
+
+
+@transaction.atomic
+def set_staff_password(user: User, *, by: User, password: str) -> User:
+    """Give a member of staff a new password (e.g. one they forgot)."""
+    check_staff_change(user, by=by, role=user.role, is_active=user.is_active)
+    validate_password(password, user)
+    user.set_password(password)
+    user._history_user = by
+    user.save(update_fields=["password"])
+    return user
+
+
+@transaction.atomic
+def set_staff_active(user: User, *, by: User, active: bool) -> User:
+    """Deactivate (or reactivate) a member of staff; staff are never deleted.
+
+    A deactivated account cannot sign in but keeps its name on every sale,
+    payment and repair it touched.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    check_staff_change(user, by=by, role=user.role, is_active=active)
+    if user.is_active != active:
+        user.is_active = active
+        user._history_user = by
+        user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def update_shop_settings(
+    *, by: User, logo=None, remove_logo: bool = False, **fields
+) -> ShopSettings:
+    """Save the shop's settings; only Super Admins may."""
+    if not by.has_perm("accounts.change_shopsettings"):
+        raise ValidationError("Only a Super Admin can change the shop settings.")
+    shop = ShopSettings.objects.select_for_update().get(pk=ShopSettings.load().pk)
+    unknown = set(fields) - {f.name for f in ShopSettings._meta.get_fields()}
+    if unknown:
+        raise ValidationError(f"Unknown settings: {', '.join(sorted(unknown))}.")
+    for name, value in fields.items():
+        setattr(shop, name, value)
+    if remove_logo:
+        shop.logo, shop.logo_content_type = b"", ""
+    elif logo is not None:
+        if logo.size > LOGO_MAX_BYTES:
+            raise ValidationError("The logo must be at most 512 KB.")
+        shop.logo = logo.read()
+        shop.logo_content_type = logo.content_type
+    shop.full_clean()
+    shop._history_user = by
+    shop.save()
+    return shop

@@ -1,0 +1,162 @@
+"""Every URL of the project, requested as every role, against docs/roles.md."""
+
+import re
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+from django.urls.resolvers import RoutePattern
+
+from accounts.checks import iter_patterns
+from accounts.models import Role, ShopSettings
+from accounts.tests.factories import UserFactory
+
+ROLES = ["anonymous", Role.USER, Role.ADMIN, Role.SUPER_ADMIN]
+DOC = Path(settings.BASE_DIR) / "docs" / "roles.md"
+OUTCOMES = {"ok", "login", "403"}
+
+
+def read_expectations():
+    """{url key: (anonymous, user, admin, super admin)} from the URL access table."""
+    text = DOC.read_text().split("## URL access", 1)[1]
+    rows = {}
+    for line in text.splitlines():
+        match = re.match(r"\|\s*`([^`]+)`\s*\|(.+)\|\s*$", line)
+        if match:
+            cells = tuple(cell.strip() for cell in match.group(2).split("|"))
+            assert len(cells) == 4 and set(cells) <= OUTCOMES, line
+            rows[match.group(1)] = cells
+    return rows
+
+
+EXPECTATIONS = read_expectations()
+
+
+def key_of(route, name):
+    return name or "/" + route
+
+
+def expected_for(key):
+    """The exact row, else the most specific (longest) matching pattern."""
+    if key in EXPECTATIONS:
+        return EXPECTATIONS[key]
+    globs = [g for g in EXPECTATIONS if "*" in g and fnmatchcase(key, g)]
+    return EXPECTATIONS[max(globs, key=len)] if globs else None
+
+
+ALL_PATTERNS = list(iter_patterns())
+
+
+def test_every_url_has_a_row_in_the_table():
+    missing = [
+        key_of(r, n) for r, n, _, _ in ALL_PATTERNS if not expected_for(key_of(r, n))
+    ]
+    assert not missing, f"Add these URLs to docs/roles.md: {missing}"
+
+
+def test_every_row_of_the_table_matches_a_url():
+    keys = [key_of(r, n) for r, n, _, _ in ALL_PATTERNS]
+    stale = [row for row in EXPECTATIONS if not any(fnmatchcase(k, row) for k in keys)]
+    assert not stale, f"These rows of docs/roles.md match no URL: {stale}"
+
+
+@pytest.fixture
+def world(db):
+    """One record of each kind that a URL can point at."""
+    target = UserFactory(username="target", role=Role.USER)
+    shop = ShopSettings.load()
+    shop.logo, shop.logo_content_type = b"GIF89a", "image/gif"
+    shop.save()
+    return {"target": target, "shop": shop}
+
+
+def sample_instance(route, world):
+    """The object an admin URL of this route acts on, e.g. admin/accounts/user/."""
+    app_label, model_name = route.split("/")[1:3]
+    model = apps.get_model(app_label, model_name)
+    if model is type(world["target"]):
+        return world["target"]
+    instance = model._default_manager.order_by("pk").first()
+    return instance or model._default_manager.none().model()
+
+
+def url_for(route, name, pattern, world):
+    leaf = pattern.pattern
+    if isinstance(leaf, RoutePattern):
+        params = list(leaf.converters)
+    else:
+        params = list(leaf.regex.groupindex) or [None] * leaf.regex.groups
+    values = {}
+    for param in params:
+        if param == "pk":
+            values[param] = world["target"].pk
+        elif param == "version":
+            values[param] = 1
+        elif param == "content_type_id":
+            from django.contrib.contenttypes.models import ContentType
+
+            values[param] = ContentType.objects.get_for_model(world["target"]).pk
+        elif param == "app_label":
+            values[param] = "accounts"
+        elif param == "object_id" and "content_type_id" in params:
+            values[param] = world["target"].pk
+        elif param in ("object_id", "id") or param is None:
+            values[param] = sample_instance(route, world).pk or 1
+        else:
+            raise AssertionError(f"No sample value for {param!r} in /{route}")
+    if name is None:
+        path = "/" + route
+        for param, value in values.items():
+            path = re.sub(rf"<(\w+:)?{param}>", str(value), path)
+        return path
+    if None in values:
+        # Positional regex groups: the object, then its latest history entry.
+        instance = sample_instance(route, world)
+        return reverse(name, args=[instance.pk, instance.history.latest().pk])
+    return reverse(name, kwargs=values)
+
+
+def outcome(response):
+    """ok, login or 403, from a response whose redirects were followed."""
+    sign_in = reverse("accounts:login")
+    for url, _status in response.redirect_chain:
+        if url.startswith(sign_in) and "next=" in url:
+            return "login"
+    if response.status_code == 403:
+        return "403"
+    if response.status_code < 300:
+        return "ok"
+    return str(response.status_code)
+
+
+def client_as(role):
+    client = Client()
+    if role != "anonymous":
+        client.force_login(UserFactory(username=f"as-{role}", role=role))
+    return client
+
+
+def request(role, url):
+    response = client_as(role).get(url, follow=True)
+    if response.status_code == 405:
+        # An action that only accepts POST: try it, as a form would.
+        response = client_as(role).post(url, follow=True)
+    return response
+
+
+@pytest.mark.parametrize(
+    "route, name, pattern",
+    [(r, n, p) for r, n, _, p in ALL_PATTERNS],
+    ids=[key_of(r, n) for r, n, _, _ in ALL_PATTERNS],
+)
+def test_url_answers_each_role_as_the_table_says(route, name, pattern, world, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    expected = expected_for(key_of(route, name))
+    assert expected, f"{key_of(route, name)} is missing from docs/roles.md"
+    url = url_for(route, name, pattern, world)
+    seen = tuple(outcome(request(role, url)) for role in ROLES)
+    assert seen == expected, f"{url}: expected {expected}, got {seen}"

@@ -1,0 +1,124 @@
+"""Fixtures for the whole suite: fast hashing and a signed-in client per role."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from accounts.models import Role
+from accounts.tests.factories import PASSWORD, UserFactory
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+HAVE_BROWSER = bool(shutil.which(CHROMIUM))
+ARTIFACTS = Path(__file__).parent / "test-artifacts"
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)"))
+        if "browser" in item.keywords and not HAVE_BROWSER and not REQUIRE_BROWSER:
+            item.add_marker(
+                pytest.mark.skip(reason=f"browser tests need {CHROMIUM} (not found)")
+            )
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not HAVE_BROWSER and not REQUIRE_BROWSER:
+        terminalreporter.write_sep(
+            "!",
+            f"BROWSER TESTS SKIPPED: {CHROMIUM} not found. Install it with "
+            "`sudo apt-get install chromium libatomic1` "
+            "(with REQUIRE_BROWSER=1 they fail instead).",
+            red=True,
+            bold=True,
+        )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def cashier(db):
+    return UserFactory(username="cashier", first_name="Chloe", role=Role.USER)
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="manager", first_name="Marcus", role=Role.ADMIN)
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(username="owner", first_name="Olivia", role=Role.SUPER_ADMIN)
+
+
+def _client_for(client_class, user):
+    client = client_class()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def cashier_client(cashier, client_class):
+    return _client_for(client_class, cashier)
+
+
+@pytest.fixture
+def manager_client(manager, client_class):
+    return _client_for(client_class, manager)
+
+
+@pytest.fixture
+def owner_client(owner, client_class):
+    return _client_for(client_class, owner)
+
+
+@pytest.fixture
+def client_class():
+    from django.test import Client
+
+    return Client
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"
+
+
+# Browser tests: Debian's Chromium, never a downloaded browser.
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def artifacts():
+    """A folder for screenshots that people look at (git-ignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
