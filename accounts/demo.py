@@ -34,18 +34,16 @@ def load(options, out):
 
     created = []
     for username, first, last, role in DEMO_LOGINS:
-        user, is_new = User.objects.get_or_create(
-            username=username,
-            defaults={
-                "first_name": first,
-                "last_name": last,
-                "email": f"{username}@fixit.example",
-                "role": role,
-            },
-        )
-        if is_new:
-            user.set_password(options["password"])
-            user.save(update_fields=["password"])
-            created.append(user)
+        if not User.objects.filter(username=username).exists():
+            created.append(
+                User.objects.create_user(
+                    username,
+                    f"{username}@fixit.example",
+                    options["password"],
+                    first_name=first,
+                    last_name=last,
+                    role=role,
+                )
+            )
     out(f"Demo logins: {len(created)} created.")
     return [(u.username, u.get_role_display()) for u in created]

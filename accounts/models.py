@@ -21,6 +21,10 @@ class UserQuerySet(models.QuerySet):
 
 
 class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    # Django's versions pass is_staff and is_superuser, which the role decides here.
+    def create_user(self, username, email=None, password=None, **extra_fields):
+        return self._create_user(username, email, password, **extra_fields)
+
     def create_superuser(self, username, email=None, password=None, **extra_fields):
         extra_fields["role"] = Role.SUPER_ADMIN
         return self._create_user(username, email, password, **extra_fields)

@@ -103,6 +103,7 @@ def set_staff_password(user: User, *, by: User, password: str) -> User:
     validate_password(password, user)
     user.set_password(password)
     user._history_user = by
+    user._change_reason = "New password set"
     user.save(update_fields=["password"])
     return user
 

@@ -75,6 +75,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("accounts:account")
 
     def form_valid(self, form):
+        form.user._change_reason = "Changed their own password"
         messages.success(self.request, "Your password has been changed.")
         return super().form_valid(form)
 
@@ -105,16 +106,35 @@ class StaffListView(PermRequiredMixin, SingleTableMixin, FilterView):
 @perm_required(MANAGE_STAFF)
 def staff_detail(request, pk):
     member = get_object_or_404(User, pk=pk)
-    history = member.history.select_related("history_user").order_by("-history_date")
+    records = list(
+        member.history.select_related("history_user").order_by("-history_id")[:21]
+    )
     return render(
         request,
         "accounts/user_detail.html",
         {
             "member": member,
-            "history": history[:20],
+            "history": describe_changes(records)[:20],
             "can_change": can_manage_role(request.user, member.role),
         },
     )
+
+
+def describe_changes(records):
+    """[(record, labels of the fields it changed)] for history rows, newest first.
+
+    Compares each row with the next older one in memory, so a page of history
+    costs one query.
+    """
+    labels = {f.name: f.verbose_name for f in User._meta.fields}
+    described = []
+    for newer, older in zip(records, records[1:] + [None], strict=True):
+        changed = []
+        if older is not None and newer.history_type == "~":
+            delta = newer.diff_against(older)
+            changed = [labels.get(name, name) for name in delta.changed_fields]
+        described.append((newer, changed))
+    return described
 
 
 @perm_required(MANAGE_STAFF)

@@ -1,0 +1,137 @@
+"""Browser tests in Debian's Chromium: sign-in, navigation, assets offline."""
+
+import pytest
+
+from accounts.models import Role, ShopSettings
+from accounts.tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.browser
+
+VIEWPORTS = {
+    "till": {"width": 1366, "height": 768},
+    "tablet": {"width": 820, "height": 1180},
+    "phone": {"width": 390, "height": 844},
+}
+CDN = "https://cdn.jsdelivr.net/**"
+
+NAV = {
+    Role.USER: ["Home"],
+    Role.ADMIN: ["Home", "Staff", "Django admin"],
+    Role.SUPER_ADMIN: ["Home", "Staff", "Shop settings", "Django admin"],
+}
+
+
+@pytest.fixture
+def shop(transactional_db):
+    shop = ShopSettings.load()
+    shop.name = "FixIt Phone & PC Repair"
+    shop.address = "12 Market Street"
+    shop.save()
+    return shop
+
+
+@pytest.fixture
+def open_page(browser):
+    """open_page(viewport): a page in a fresh context, closed after the test."""
+    contexts = []
+
+    def open_(viewport="till", block_cdn=True):
+        context = browser.new_context(viewport=VIEWPORTS[viewport])
+        contexts.append(context)
+        if block_cdn:
+            # As in a shop whose internet is down: every CDN request fails.
+            context.route(CDN, lambda route: route.abort("internetdisconnected"))
+        return context.new_page()
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page, live_server, username):
+    page.goto(f"{live_server.url}/sign-in/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def nav_labels(page):
+    return [
+        t.strip() for t in page.locator("[data-testid=nav] .nav-link").all_inner_texts()
+    ]
+
+
+@pytest.mark.parametrize("role", [Role.USER, Role.ADMIN, Role.SUPER_ADMIN])
+def test_each_role_signs_in_and_sees_its_navigation(
+    open_page, live_server, shop, role, artifacts
+):
+    user = UserFactory(username=f"browser-{role}", role=role)
+    for device in VIEWPORTS:
+        page = open_page(device)
+        sign_in(page, live_server, user.username)
+        if device == "phone":
+            page.click(".navbar-toggler")
+            page.locator("#nav-main").wait_for(state="visible")
+        assert nav_labels(page) == NAV[role]
+        assert page.locator("h1").inner_text().startswith("Hello")
+        page.screenshot(path=artifacts / f"home-{role}-{device}.png", full_page=True)
+
+
+def test_sign_in_page_looks_right_on_every_device(
+    open_page, live_server, shop, artifacts
+):
+    for device in VIEWPORTS:
+        page = open_page(device)
+        page.goto(f"{live_server.url}/sign-in/")
+        form = page.locator("form")
+        assert form.is_visible()
+        box = form.bounding_box()
+        assert box["x"] >= 0
+        assert box["x"] + box["width"] <= VIEWPORTS[device]["width"]
+        page.screenshot(path=artifacts / f"sign-in-{device}.png", full_page=True)
+
+
+def test_a_wrong_password_shows_a_clear_message(open_page, live_server, shop):
+    UserFactory(username="clumsy", role=Role.USER)
+    page = open_page()
+    page.goto(f"{live_server.url}/sign-in/")
+    page.fill("#id_username", "clumsy")
+    page.fill("#id_password", "not-the-password")
+    page.click("button[type=submit]")
+    assert (
+        "correct username and password"
+        in page.locator("[data-testid=login-error]").inner_text()
+    )
+
+
+def test_the_chart_renders_with_the_cdn_unreachable(
+    open_page, live_server, shop, artifacts
+):
+    UserFactory(username="boss", role=Role.ADMIN)
+    page = open_page(block_cdn=True)
+    failed = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    sign_in(page, live_server, "boss")
+    page.wait_for_function(
+        "document.getElementById('sign-in-chart').chart !== undefined"
+    )
+    assert page.evaluate("typeof window.Chart") == "function"
+    assert page.evaluate("typeof window.htmx") == "object"
+    assert page.evaluate("typeof window.bootstrap") == "object"
+    # Bootstrap's stylesheet came from the local copy: the navbar is dark.
+    background = page.evaluate(
+        "getComputedStyle(document.querySelector('.navbar')).backgroundColor"
+    )
+    assert background == "rgb(33, 37, 41)"
+    # Icons came from the local copy too.
+    assert page.evaluate("document.fonts.check('16px bootstrap-icons')")
+    assert any("cdn.jsdelivr.net" in url for url in failed)
+    # The chart drew this sign-in as today's bar.
+    assert (
+        page.evaluate(
+            "document.getElementById('sign-in-chart').chart.data.datasets[0].data.at(-1)"
+        )
+        == 1
+    )
+    page.screenshot(path=artifacts / "home-chart-offline.png", full_page=True)

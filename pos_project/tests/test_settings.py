@@ -1,0 +1,108 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(settings.BASE_DIR)
+
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijkl",
+    "ALLOWED_HOSTS": "pos.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://pos.example.com",
+    "SECURE_PROXY_SSL_HEADER": "true",
+}
+# Variables the test run sets that production would not.
+TEST_ONLY = {
+    "SECURE_SSL_REDIRECT",
+    "SESSION_COOKIE_SECURE",
+    "CSRF_COOKIE_SECURE",
+    "SECURE_HSTS_SECONDS",
+    "STATIC_MANIFEST",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
+
+
+def manage(*args, env):
+    base = {k: v for k, v in os.environ.items() if k not in TEST_ONLY}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_deploy_checks_are_clean_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {**PRODUCTION_ENV, "SECRET_KEY": ""}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_debug_is_off_unless_asked_for():
+    assert settings.DEBUG is False
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(db):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    assert settings.DATABASES["default"]["OPTIONS"]["timeout"] >= 5
+    assert settings.DATABASES["default"]["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        mode = cursor.fetchone()[0]
+    # The test database lives in memory, where SQLite reports "memory"; a file
+    # database (as `make run` uses) switches to WAL through init_command.
+    assert mode in ("wal", "memory")
+    assert (
+        "journal_mode=WAL" in settings.DATABASES["default"]["OPTIONS"]["init_command"]
+    )
+
+
+def test_a_sqlite_file_database_is_in_wal_mode(tmp_path):
+    script = (
+        "import django; django.setup();"
+        "from django.db import connection;"
+        "c = connection.cursor(); c.execute('PRAGMA journal_mode');"
+        "print(c.fetchone()[0]);"
+        "c.execute('PRAGMA busy_timeout'); print(c.fetchone()[0])"
+    )
+    base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={
+            **base,
+            "DJANGO_SETTINGS_MODULE": "pos_project.settings",
+            "SQLITE_PATH": str(tmp_path / "pos.sqlite3"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    mode, timeout_ms = result.stdout.split()
+    assert mode == "wal"
+    assert int(timeout_ms) == 20_000
+
+
+def test_malformed_settings_fail_loudly():
+    result = manage("check", env={**PRODUCTION_ENV, "CURRENCY_DECIMAL_PLACES": "7"})
+    assert result.returncode != 0
+    assert "CURRENCY_DECIMAL_PLACES" in result.stderr
