@@ -61,7 +61,7 @@ class SignInView(auth_views.LoginView):
 def locked_out(request, original_response=None, credentials=None):
     """What a locked-out sign-in sees (django-axes AXES_LOCKOUT_CALLABLE)."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    form = SignInView.authentication_form(request, data=request.POST or None)
+    form = SignInView.form_class(request, data=request.POST or None)
     form.errors.clear()
     form.add_error(
         None,
@@ -100,7 +100,7 @@ class StaffListView(PermRequiredMixin, SingleTableMixin, FilterView):
     table_class = StaffTable
     filterset_class = StaffFilter
     template_name = "accounts/user_list.html"
-    paginate_by = 25
+    table_pagination = {"per_page": 25}
 
 
 @perm_required(MANAGE_STAFF)
