@@ -27,13 +27,27 @@ from .models import Role
 MANAGE_STAFF = "accounts.manage_staff"
 MANAGE_ADMINS = "accounts.manage_admins"
 CHANGE_SHOP_SETTINGS = "accounts.change_shopsettings"
+VIEW_PRODUCTS = "inventory.view_product"
+ADD_PRODUCTS = "inventory.add_product"
+CHANGE_PRODUCTS = "inventory.change_product"
+DELETE_PRODUCTS = "inventory.delete_product"
+VIEW_COSTS = "inventory.view_cost"
+MANAGE_STOCK = "inventory.manage_stock"
+EXPORT_PRODUCTS = "inventory.export_product"
+IMPORT_PRODUCTS = "inventory.import_product"
 
 
 def model_perms(app_label, model, *actions):
     return {f"{app_label}.{action}_{model}" for action in actions}
 
 
-USER_PERMISSIONS = frozenset()
+USER_PERMISSIONS = frozenset(
+    {
+        # Look products and stock up; change nothing, see no costs.
+        VIEW_PRODUCTS,
+        "inventory.view_stockmove",
+    }
+)
 
 ADMIN_PERMISSIONS = USER_PERMISSIONS | {
     MANAGE_STAFF,
@@ -43,6 +57,19 @@ ADMIN_PERMISSIONS = USER_PERMISSIONS | {
     *model_perms("axes", "accessattempt", "view", "delete"),
     *model_perms("axes", "accessfailurelog", "view"),
     *model_perms("axes", "accesslog", "view"),
+    # Products, prices and stock.
+    ADD_PRODUCTS,
+    CHANGE_PRODUCTS,
+    DELETE_PRODUCTS,
+    VIEW_COSTS,
+    MANAGE_STOCK,
+    EXPORT_PRODUCTS,
+    IMPORT_PRODUCTS,
+    *model_perms("inventory", "category", "view", "add", "change"),
+    *model_perms("inventory", "supplier", "view", "add", "change"),
+    *model_perms("inventory", "goodsreceipt", "view"),
+    *model_perms("inventory", "stockcount", "view"),
+    *model_perms("accounts", "taxrate", "view"),
 }
 
 ROLE_PERMISSIONS = {

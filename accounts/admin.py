@@ -7,7 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .access import MANAGE_ADMINS, can_manage_role
 from .forms import role_choices_for
-from .models import Role, ShopSettings, User
+from .models import Role, ShopSettings, TaxRate, User
 from .services import check_staff_change
 
 
@@ -93,6 +93,16 @@ class ShopSettingsAdmin(SimpleHistoryAdmin):
         return super().has_add_permission(request) and not ShopSettings.objects.exists()
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "rate", "is_default", "active"]
+    list_filter = ["active"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Products and past documents refer to rates; retire one by deactivating.
         return False
 
 

@@ -172,3 +172,70 @@ class ShopSettings(models.Model):
     def get_payment_methods_display(self):
         labels = dict(PaymentMethod.choices)
         return [labels[code] for code in self.payment_methods if code in labels]
+
+
+class TaxRate(models.Model):
+    """A named tax rate the shop charges, e.g. "Standard 20%"."""
+
+    name = models.CharField(max_length=50, unique=True)
+    rate = models.DecimalField(
+        "rate (%)",
+        max_digits=5,
+        decimal_places=2,
+        help_text="Percent, e.g. 20 for 20%.",
+    )
+    is_default = models.BooleanField(
+        "default for new products",
+        default=False,
+    )
+    active = models.BooleanField(default=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-is_default", "rate", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rate__gte=0, rate__lte=100), name="tax_rate_0_to_100"
+            ),
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="tax_rate_single_default",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.rate.normalize():f}%)"
+
+    @classmethod
+    def default(cls):
+        return cls.objects.filter(is_default=True).first()
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """An in-app alert for one member of staff (e.g. a product running low)."""
+
+    recipient = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=30)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return self.title

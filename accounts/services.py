@@ -3,9 +3,10 @@
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from .access import can_manage_role
-from .models import Role, ShopSettings, User
+from .models import Notification, Role, ShopSettings, User
 
 LOGO_MAX_BYTES = 512 * 1024
 
@@ -148,3 +149,27 @@ def update_shop_settings(
     shop._history_user = by
     shop.save()
     return shop
+
+
+# In-app notifications.
+
+
+def managers():
+    """Active Admins and Super Admins: who hears about stock and the shop."""
+    return User.objects.active().with_role(Role.ADMIN, Role.SUPER_ADMIN)
+
+
+def notify(recipients, *, kind: str, title: str, body: str = "", url: str = ""):
+    """Leave the same in-app notification for each of `recipients`."""
+    return Notification.objects.bulk_create(
+        Notification(recipient=user, kind=kind, title=title, body=body, url=url)
+        for user in recipients
+    )
+
+
+def mark_notifications_read(user: User, *, ids=None) -> int:
+    """Mark `user`'s notifications read (all of them, or those in `ids`)."""
+    unread = Notification.objects.unread().filter(recipient=user)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())

@@ -32,6 +32,17 @@ urlpatterns = [
         {"active": True},
         name="staff_reactivate",
     ),
+    path("notifications/", views.notification_list, name="notification_list"),
+    path(
+        "notifications/<int:pk>/open/",
+        views.notification_open,
+        name="notification_open",
+    ),
+    path(
+        "notifications/read-all/",
+        views.notifications_read_all,
+        name="notifications_read_all",
+    ),
     path("settings/", views.shop_settings, name="shop_settings"),
     path("settings/logo/<int:version>/", views.shop_logo, name="shop_logo"),
 ]

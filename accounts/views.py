@@ -6,7 +6,9 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
@@ -29,7 +31,7 @@ from .forms import (
     StaffPasswordForm,
     StaffUpdateForm,
 )
-from .models import ShopSettings, User
+from .models import Notification, ShopSettings, User
 from .tables import StaffTable
 
 
@@ -242,3 +244,33 @@ def shop_logo(request, version):
     if shop is None or not shop.logo_content_type:
         raise Http404("The shop has no logo.")
     return HttpResponse(bytes(shop.logo), content_type=shop.logo_content_type)
+
+
+# Notifications.
+
+
+@staff_required
+def notification_list(request):
+    notifications = Notification.objects.filter(recipient=request.user)[:100]
+    return render(
+        request, "accounts/notification_list.html", {"notifications": notifications}
+    )
+
+
+@require_POST
+@staff_required
+def notification_open(request, pk):
+    """Mark one notification read and go to what it is about."""
+    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    services.mark_notifications_read(request.user, ids=[notification.pk])
+    if notification.url and url_has_allowed_host_and_scheme(notification.url, None):
+        return redirect(notification.url)
+    return redirect("accounts:notification_list")
+
+
+@require_POST
+@staff_required
+def notifications_read_all(request):
+    count = services.mark_notifications_read(request.user)
+    messages.success(request, f"{count} notification{pluralize(count)} marked read.")
+    return redirect("accounts:notification_list")

@@ -1,11 +1,27 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path, re_path
+from django.views.static import serve
 
 from . import views
 
 urlpatterns = [
     path("", include("reports.urls")),
     path("", include("accounts.urls")),
+    path("inventory/", include("inventory.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.health, name="health"),
 ]
+
+if settings.DEBUG:
+    # Uploaded product images; in production the web server in front serves
+    # MEDIA_ROOT at MEDIA_URL.
+    urlpatterns += [
+        re_path(
+            rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.*)$",
+            login_not_required(serve),
+            {"document_root": settings.MEDIA_ROOT},
+            name="media",
+        )
+    ]

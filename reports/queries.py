@@ -9,6 +9,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import Role, User
+from inventory.models import Product
 
 
 def active_staff_by_role():
@@ -54,3 +55,9 @@ def shop_setup_gaps(shop):
     if not shop.has_logo:
         gaps.append("logo")
     return gaps
+
+
+def low_stock(limit=8):
+    """(number of active products at or below their reorder level, the emptiest)."""
+    products = Product.objects.active().low_stock()
+    return products.count(), list(products.order_by("on_hand", "name")[:limit])

@@ -1,6 +1,11 @@
 from django.shortcuts import render
 
-from accounts.access import CHANGE_SHOP_SETTINGS, MANAGE_STAFF, staff_required
+from accounts.access import (
+    CHANGE_SHOP_SETTINGS,
+    MANAGE_STAFF,
+    MANAGE_STOCK,
+    staff_required,
+)
 from accounts.models import ShopSettings
 
 from . import queries
@@ -20,6 +25,8 @@ def home(request):
                 "values": [count for _, count in sign_ins],
             },
         )
+    if request.user.has_perm(MANAGE_STOCK):
+        context["low_stock_count"], context["low_stock"] = queries.low_stock()
     if request.user.has_perm(CHANGE_SHOP_SETTINGS):
         context["setup_gaps"] = queries.shop_setup_gaps(ShopSettings.load())
     return render(request, "reports/home.html", context)

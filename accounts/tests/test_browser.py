@@ -15,9 +15,16 @@ VIEWPORTS = {
 CDN = "https://cdn.jsdelivr.net/**"
 
 NAV = {
-    Role.USER: ["Home"],
-    Role.ADMIN: ["Home", "Staff", "Django admin"],
-    Role.SUPER_ADMIN: ["Home", "Staff", "Shop settings", "Django admin"],
+    Role.USER: ["Home", "Products"],
+    Role.ADMIN: ["Home", "Products", "Stock", "Staff", "Django admin"],
+    Role.SUPER_ADMIN: [
+        "Home",
+        "Products",
+        "Stock",
+        "Staff",
+        "Shop settings",
+        "Django admin",
+    ],
 }
 
 

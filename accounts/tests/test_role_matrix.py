@@ -17,7 +17,7 @@ from accounts.tests.factories import UserFactory
 
 ROLES = ["anonymous", Role.USER, Role.ADMIN, Role.SUPER_ADMIN]
 DOC = Path(settings.BASE_DIR) / "docs" / "roles.md"
-OUTCOMES = {"ok", "login", "403"}
+OUTCOMES = {"ok", "login", "403", "404"}
 
 
 def read_expectations():
@@ -67,11 +67,57 @@ def test_every_row_of_the_table_matches_a_url():
 @pytest.fixture
 def world(db):
     """One record of each kind that a URL can point at."""
+    from accounts.models import Notification
+    from inventory import services as stock
+    from inventory.models import ProductImport
+    from inventory.tests.factories import ProductFactory
+
+    owner = UserFactory(username="world-owner", role=Role.SUPER_ADMIN)
     target = UserFactory(username="target", role=Role.USER)
     shop = ShopSettings.load()
     shop.logo, shop.logo_content_type = b"GIF89a", "image/gif"
     shop.save()
-    return {"target": target, "shop": shop}
+    product = ProductFactory()
+    receipt = stock.receive_stock(
+        [stock.StockLine(product, 5, "4.00")], by=owner, supplier=product.supplier
+    )
+    return {
+        "target": target,
+        "shop": shop,
+        "product": product,
+        "receipt": receipt,
+        "count": stock.count_stock({product: 5}, by=owner),
+        "import": ProductImport.objects.create(
+            filename="p.csv", rows=[], created_by=owner
+        ),
+        "notification": Notification.objects.create(
+            recipient=target, kind="test", title="For the target only"
+        ),
+    }
+
+
+# Which object a URL's <pk> points at, by the start of the URL's name.
+PK_SAMPLES = {
+    "accounts:staff_": "target",
+    "accounts:notification_": "notification",
+    "inventory:product_": "product",
+    "inventory:product_import": "import",
+    "inventory:stock_": "product",
+    "inventory:receipt_": "receipt",
+    "inventory:count_": "count",
+    "inventory:category_": "product.category",
+    "inventory:supplier_": "product.supplier",
+}
+
+
+def pk_for(name, world):
+    prefixes = [p for p in PK_SAMPLES if name.startswith(p)]
+    assert prefixes, f"No sample object for the <pk> of {name}: add it to PK_SAMPLES"
+    path = PK_SAMPLES[max(prefixes, key=len)].split(".")
+    sample = world[path[0]]
+    for attribute in path[1:]:
+        sample = getattr(sample, attribute)
+    return sample.pk
 
 
 def sample_instance(route, world):
@@ -93,7 +139,7 @@ def url_for(route, name, pattern, world):
     values = {}
     for param in params:
         if param == "pk":
-            values[param] = world["target"].pk
+            values[param] = pk_for(name, world)
         elif param == "version":
             values[param] = 1
         elif param == "content_type_id":
@@ -114,9 +160,10 @@ def url_for(route, name, pattern, world):
             path = re.sub(rf"<(\w+:)?{param}>", str(value), path)
         return path
     if None in values:
-        # Positional regex groups: the object, then its latest history entry.
-        instance = sample_instance(route, world)
-        return reverse(name, args=[instance.pk, instance.history.latest().pk])
+        # Positional regex groups: an object, then one of its history entries.
+        model = type(sample_instance(route, world))
+        record = model.history.order_by("-history_id").first()
+        return reverse(name, args=[record.id, record.history_id])
     return reverse(name, kwargs=values)
 
 
