@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -93,8 +94,34 @@ def client_class():
 
 
 @pytest.fixture
-def on_postgres():
-    return connection.vendor == "postgresql"
+def race():
+    """race(threads, work): run work(i) in threads released at the same instant.
+
+    Returns each thread's result or the exception it raised. For concurrency
+    tests on PostgreSQL (with transaction=True, so threads see each other).
+    """
+
+    def run_race(threads, work):
+        barrier = threading.Barrier(threads)
+        results = [None] * threads
+
+        def run(i):
+            try:
+                barrier.wait()
+                results[i] = work(i)
+            except Exception as exc:  # noqa: BLE001 (the outcome is what is tested)
+                results[i] = exc
+            finally:
+                connection.close()
+
+        workers = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=60)
+        return results
+
+    return run_race
 
 
 # Browser tests: Debian's Chromium, never a downloaded browser.

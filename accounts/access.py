@@ -35,6 +35,16 @@ VIEW_COSTS = "inventory.view_cost"
 MANAGE_STOCK = "inventory.manage_stock"
 EXPORT_PRODUCTS = "inventory.export_product"
 IMPORT_PRODUCTS = "inventory.import_product"
+VIEW_CUSTOMERS = "customers.view_customer"
+ADD_CUSTOMERS = "customers.add_customer"
+CHANGE_CUSTOMERS = "customers.change_customer"
+VIEW_INVOICES = "invoices.view_invoice"
+ADD_INVOICES = "invoices.add_invoice"
+VOID_INVOICES = "invoices.void_invoice"
+CREDIT_INVOICES = "invoices.credit_invoice"
+RECORD_PAYMENTS = "invoices.add_payment"
+REFUND_PAYMENTS = "invoices.refund_payment"
+VIEW_RECEIVABLES = "invoices.view_receivables"
 
 
 def model_perms(app_label, model, *actions):
@@ -46,6 +56,13 @@ USER_PERMISSIONS = frozenset(
         # Look products and stock up; change nothing, see no costs.
         VIEW_PRODUCTS,
         "inventory.view_stockmove",
+        # Serve customers: find, add and edit them, see and take what they owe.
+        VIEW_CUSTOMERS,
+        ADD_CUSTOMERS,
+        CHANGE_CUSTOMERS,
+        VIEW_INVOICES,
+        "invoices.view_payment",
+        RECORD_PAYMENTS,
     }
 )
 
@@ -70,6 +87,12 @@ ADMIN_PERMISSIONS = USER_PERMISSIONS | {
     *model_perms("inventory", "goodsreceipt", "view"),
     *model_perms("inventory", "stockcount", "view"),
     *model_perms("accounts", "taxrate", "view"),
+    # Billing: manual invoices, voids, credit notes, refunds, receivables.
+    ADD_INVOICES,
+    VOID_INVOICES,
+    CREDIT_INVOICES,
+    REFUND_PAYMENTS,
+    VIEW_RECEIVABLES,
 }
 
 ROLE_PERMISSIONS = {

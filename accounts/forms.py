@@ -75,6 +75,7 @@ class ShopSettingsForm(forms.ModelForm):
             "prices_include_tax",
             "allow_negative_stock",
             "payment_methods",
+            "payment_terms_days",
         ]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),

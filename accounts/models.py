@@ -123,6 +123,11 @@ class ShopSettings(models.Model):
         "the product is flagged for a count.",
     )
     payment_methods = models.JSONField(default=default_payment_methods)
+    payment_terms_days = models.PositiveSmallIntegerField(
+        "payment terms (days)",
+        default=14,
+        help_text="Invoices are due this many days after they are issued.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["logo"])
@@ -239,3 +244,13 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Sequence(models.Model):
+    """The last number given out for one kind of document (invoices, receipts)."""
+
+    name = models.CharField(max_length=30, unique=True)
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.name}: {self.last_value}"

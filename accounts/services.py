@@ -2,11 +2,11 @@
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .access import can_manage_role
-from .models import Notification, Role, ShopSettings, User
+from .models import Notification, Role, Sequence, ShopSettings, User
 
 LOGO_MAX_BYTES = 512 * 1024
 
@@ -173,3 +173,26 @@ def mark_notifications_read(user: User, *, ids=None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=ids)
     return unread.update(read_at=timezone.now())
+
+
+# Document numbers.
+
+
+def next_number(name: str) -> int:
+    """The next number of a gapless sequence, inside the caller's transaction.
+
+    The counter row stays locked until the document that takes the number
+    commits, so two tills never get the same number, and a document that fails
+    rolls its number back: no gaps.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("Allocate document numbers inside the creating transaction.")
+    try:
+        with transaction.atomic():
+            Sequence.objects.get_or_create(name=name)
+    except IntegrityError:
+        pass  # another transaction created it first
+    sequence = Sequence.objects.select_for_update().get(name=name)
+    sequence.last_value += 1
+    sequence.save(update_fields=["last_value"])
+    return sequence.last_value

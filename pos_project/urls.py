@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("accounts.urls")),
     path("inventory/", include("inventory.urls")),
+    path("customers/", include("customers.urls")),
+    path("billing/", include("invoices.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.health, name="health"),
 ]

@@ -15,10 +15,20 @@ VIEWPORTS = {
 CDN = "https://cdn.jsdelivr.net/**"
 
 NAV = {
-    Role.USER: ["Home", "Products"],
-    Role.ADMIN: ["Home", "Products", "Stock", "Staff", "Django admin"],
+    Role.USER: ["Home", "Customers", "Billing", "Products"],
+    Role.ADMIN: [
+        "Home",
+        "Customers",
+        "Billing",
+        "Products",
+        "Stock",
+        "Staff",
+        "Django admin",
+    ],
     Role.SUPER_ADMIN: [
         "Home",
+        "Customers",
+        "Billing",
         "Products",
         "Stock",
         "Staff",

@@ -68,9 +68,12 @@ def test_every_row_of_the_table_matches_a_url():
 def world(db):
     """One record of each kind that a URL can point at."""
     from accounts.models import Notification
+    from customers.tests.factories import CustomerFactory
     from inventory import services as stock
     from inventory.models import ProductImport
     from inventory.tests.factories import ProductFactory
+    from invoices import services as billing
+    from invoices.tests.factories import make_invoice
 
     owner = UserFactory(username="world-owner", role=Role.SUPER_ADMIN)
     target = UserFactory(username="target", role=Role.USER)
@@ -81,7 +84,13 @@ def world(db):
     receipt = stock.receive_stock(
         [stock.StockLine(product, 5, "4.00")], by=owner, supplier=product.supplier
     )
+    customer = CustomerFactory()
+    invoice = make_invoice(by=owner, customer=customer)
+    payment = billing.record_payment(invoice, by=owner, amount="10.00", method="cash")
     return {
+        "customer": customer,
+        "invoice": invoice,
+        "payment": payment,
         "target": target,
         "shop": shop,
         "product": product,
@@ -107,6 +116,11 @@ PK_SAMPLES = {
     "inventory:count_": "count",
     "inventory:category_": "product.category",
     "inventory:supplier_": "product.supplier",
+    "customers:": "customer",
+    "invoices:invoice_": "invoice",
+    "invoices:payment_": "invoice",
+    "invoices:payment_refund": "payment",
+    "invoices:customer_": "customer",
 }
 
 
@@ -146,6 +160,8 @@ def url_for(route, name, pattern, world):
             from django.contrib.contenttypes.models import ContentType
 
             values[param] = ContentType.objects.get_for_model(world["target"]).pk
+        elif param == "fmt":
+            values[param] = "xlsx"
         elif param == "app_label":
             values[param] = "accounts"
         elif param == "object_id" and "content_type_id" in params:

@@ -3,7 +3,7 @@ from django.db import transaction
 
 from pos_project.tasks import enqueue_on_commit
 
-ran = []
+ran = []  # what the test task received
 
 
 @shared_task
@@ -33,3 +33,18 @@ def test_a_task_never_runs_for_a_rolled_back_transaction(
         except RuntimeError:
             pass
     assert ran == []
+
+
+@shared_task
+def explode(value):
+    raise RuntimeError(f"mail server down for {value}")
+
+
+def test_a_failing_task_is_logged_and_does_not_fail_what_committed(
+    db, django_capture_on_commit_callbacks, caplog
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_on_commit(explode, "INV-000001")
+        enqueue_on_commit(remember, "still sent")
+    assert "still sent" in ran
+    assert "mail server down for INV-000001" in caplog.text

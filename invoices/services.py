@@ -1,0 +1,418 @@
+"""Billing: invoices, credit notes and payments. The one ledger for sales and repairs.
+
+An invoice's balance is total - credited - paid, kept by these functions in the
+same transaction as the payment or credit note that moves it, with the invoice
+row locked so two payments cannot both settle the same balance.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.access import CREDIT_INVOICES, REFUND_PAYMENTS, VOID_INVOICES
+from accounts.models import PaymentMethod, ShopSettings, User
+from accounts.services import next_number
+from pos_project.money import document_totals, line_totals, to_money
+
+from .models import (
+    ZERO,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceSource,
+    InvoiceStatus,
+    Payment,
+)
+
+NUMBER_PREFIX = {InvoiceKind.INVOICE: "INV", InvoiceKind.CREDIT_NOTE: "CN"}
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """A line to bill. The caller looks prices up on the server, never in a form."""
+
+    description: str
+    quantity: Decimal | int
+    unit_price: Decimal
+    tax_rate: Decimal
+    discount: Decimal = ZERO
+    sku: str = ""
+
+
+# Checks shared by every money movement.
+
+
+def amount_of_money(value, what="The amount") -> Decimal:
+    """A positive amount with at most the currency's decimals, or a clear refusal."""
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise ValidationError(f"{what} is not an amount of money.") from exc
+    if not amount.is_finite():
+        raise ValidationError(f"{what} is not an amount of money.")
+    if amount != to_money(amount):
+        raise ValidationError(f"{what} has more decimals than the currency allows.")
+    if amount <= 0:
+        raise ValidationError(f"{what} must be more than zero.")
+    return to_money(amount)
+
+
+def looks_like_card_number(text: str) -> bool:
+    """13 to 19 digits (spaces and dashes allowed) that pass the Luhn check."""
+    digits = re.sub(r"[ -]", "", text or "")
+    if not digits.isdigit() or not 13 <= len(digits) <= 19:
+        return False
+    total = 0
+    for position, digit in enumerate(reversed(digits)):
+        value = int(digit)
+        if position % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def check_reference(reference: str) -> str:
+    reference = (reference or "").strip()
+    if len(reference) > 40:
+        raise ValidationError("A payment reference is at most 40 characters.")
+    if looks_like_card_number(reference):
+        raise ValidationError(
+            "That reference looks like a full card number, which must never be "
+            "stored. Enter the terminal's reference or the card's last four digits."
+        )
+    return reference
+
+
+def check_method(method: str) -> str:
+    offered = ShopSettings.load().payment_methods
+    if method not in PaymentMethod.values or method not in offered:
+        raise ValidationError(f"The shop does not take payments by {method!r}.")
+    return method
+
+
+def _status_after_change(invoice):
+    if invoice.balance <= 0:
+        return InvoiceStatus.PAID
+    if invoice.amount_paid or invoice.amount_credited:
+        return InvoiceStatus.PARTIALLY_PAID
+    return InvoiceStatus.ISSUED
+
+
+def _lock(invoice):
+    """The invoice, locked: payments and credits to it queue one at a time."""
+    return Invoice.objects.select_for_update().get(pk=invoice.pk)
+
+
+# Invoices.
+
+
+def _price_lines(lines, prices_include_tax):
+    if not lines:
+        raise ValidationError("An invoice needs at least one line.")
+    priced = []
+    for position, line in enumerate(lines, start=1):
+        if not str(line.description).strip():
+            raise ValidationError(f"Line {position} needs a description.")
+        quantity = Decimal(str(line.quantity))
+        if quantity <= 0 or quantity != quantity.quantize(Decimal("0.01")):
+            raise ValidationError(f"Line {position}: the quantity must be above zero.")
+        unit_price = Decimal(str(line.unit_price))
+        if unit_price < 0 or unit_price != to_money(unit_price):
+            raise ValidationError(
+                f"Line {position}: the unit price must be zero or more, in cents."
+            )
+        try:
+            totals = line_totals(
+                quantity,
+                unit_price,
+                line.tax_rate,
+                discount=line.discount,
+                prices_include_tax=prices_include_tax,
+            )
+        except ValueError as exc:
+            raise ValidationError(f"Line {position}: {exc}") from exc
+        priced.append((position, line, quantity, unit_price, totals))
+    return priced
+
+
+def _write_lines(invoice, priced):
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            position=position,
+            description=str(line.description).strip()[:255],
+            sku=line.sku,
+            quantity=quantity,
+            unit_price=unit_price,
+            discount=totals.discount,
+            tax_rate=totals.tax_rate,
+            net=totals.net,
+            tax=totals.tax,
+            gross=totals.gross,
+        )
+        for position, line, quantity, unit_price, totals in priced
+    )
+    summary = document_totals([totals for *_, totals in priced])
+    invoice.subtotal = summary.subtotal
+    invoice.discount_total = summary.discount
+    invoice.tax_total = summary.tax
+    invoice.total = summary.total
+
+
+@transaction.atomic
+def create_invoice(
+    lines,
+    *,
+    by: User,
+    customer=None,
+    source: str = InvoiceSource.MANUAL,
+    issue: bool = True,
+    due_days: int | None = None,
+    notes: str = "",
+) -> Invoice:
+    """Bill `lines` (LineInput) to `customer` (none for a walk-in sale).
+
+    Issued at once unless `issue` is False (a manual draft to finish later).
+    """
+    shop = ShopSettings.load()
+    if customer is not None and not customer.active:
+        raise ValidationError(f"{customer} is deactivated; reactivate them first.")
+    invoice = Invoice(
+        customer=customer,
+        source=source,
+        notes=notes,
+        created_by=by,
+        prices_include_tax=shop.prices_include_tax,
+        payment_terms_days=shop.payment_terms_days if due_days is None else due_days,
+    )
+    priced = _price_lines(lines, invoice.prices_include_tax)
+    invoice.save()
+    _write_lines(invoice, priced)
+    invoice.balance = invoice.total
+    invoice.save()
+    if issue:
+        _issue(invoice, by=by)
+    return invoice
+
+
+def _issue(invoice, *, by):
+    today = timezone.localdate()
+    invoice.number = f"{NUMBER_PREFIX[invoice.kind]}-{next_number(invoice.kind):06d}"
+    invoice.issue_date = today
+    invoice.due_date = today + timedelta(days=invoice.payment_terms_days)
+    if invoice.customer:
+        invoice.bill_to_name = invoice.customer.name
+        invoice.bill_to_address = invoice.customer.address
+        invoice.bill_to_tax_id = invoice.customer.tax_id
+    invoice.status = _status_after_change(invoice)
+    invoice.save()
+
+
+@transaction.atomic
+def issue_invoice(
+    invoice: Invoice, *, by: User, due_days: int | None = None
+) -> Invoice:
+    """Give a draft its number and dates; from now on it never changes."""
+    invoice = _lock(invoice)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise ValidationError(f"{invoice} is already issued.")
+    if due_days is not None:
+        invoice.payment_terms_days = due_days
+    _issue(invoice, by=by)
+    return invoice
+
+
+@transaction.atomic
+def void_invoice(invoice: Invoice, *, by: User, reason: str) -> Invoice:
+    """Cancel an invoice issued by mistake; only while nothing is paid or credited."""
+    if not by.has_perm(VOID_INVOICES):
+        raise ValidationError("Only an Admin can void an invoice.")
+    if not reason.strip():
+        raise ValidationError("Say why the invoice is void.")
+    invoice = _lock(invoice)
+    if invoice.status == InvoiceStatus.VOID:
+        raise ValidationError(f"{invoice} is already void.")
+    if invoice.payments.exists() or invoice.amount_credited:
+        raise ValidationError(
+            f"{invoice} has payments or credit notes; refund or credit it instead."
+        )
+    if invoice.is_credit_note:
+        raise ValidationError("A credit note cannot be voided.")
+    # A draft voided before it was issued never gets a number: it was never sent.
+    invoice.status = InvoiceStatus.VOID
+    invoice.void_reason = reason.strip()[:255]
+    invoice.voided_by = by
+    invoice.voided_at = timezone.now()
+    invoice.save()
+    return invoice
+
+
+@transaction.atomic
+def credit_invoice(invoice: Invoice, lines, *, by: User, reason: str) -> Invoice:
+    """Issue a credit note that takes `lines` off an issued invoice's balance.
+
+    If the customer had already paid more than is now due, the invoice shows a
+    negative balance: money the shop owes them, to refund or keep as credit.
+    """
+    if not by.has_perm(CREDIT_INVOICES):
+        raise ValidationError("Only an Admin can issue a credit note.")
+    if not reason.strip():
+        raise ValidationError("Say why the invoice is credited.")
+    invoice = _lock(invoice)
+    if invoice.is_credit_note or invoice.status in (
+        InvoiceStatus.DRAFT,
+        InvoiceStatus.VOID,
+    ):
+        raise ValidationError(f"{invoice} cannot be credited.")
+    note = Invoice(
+        kind=InvoiceKind.CREDIT_NOTE,
+        customer=invoice.customer,
+        source=invoice.source,
+        credited_invoice=invoice,
+        notes=reason.strip(),
+        created_by=by,
+        prices_include_tax=invoice.prices_include_tax,
+        payment_terms_days=0,
+    )
+    priced = _price_lines(lines, note.prices_include_tax)
+    note.save()
+    _write_lines(note, priced)
+    creditable = invoice.total - invoice.amount_credited
+    if note.total > creditable:
+        raise ValidationError(
+            f"A credit note can take off at most {creditable} from {invoice}."
+        )
+    note.amount_credited = note.total  # applied in full to the invoice at once
+    note.balance = ZERO
+    note.save()
+    _issue(note, by=by)
+    invoice.amount_credited += note.total
+    invoice.balance = invoice.total - invoice.amount_credited - invoice.amount_paid
+    invoice.status = _status_after_change(invoice)
+    invoice.save()
+    return note
+
+
+# Payments.
+
+
+@transaction.atomic
+def record_payment(
+    invoice: Invoice,
+    *,
+    by: User,
+    amount,
+    method: str,
+    reference: str = "",
+    note: str = "",
+    idempotency_key: str | None = None,
+) -> Payment:
+    """Take a payment (a deposit, a split tender, a repayment) for an invoice.
+
+    Part payments are welcome; more than the balance is refused. A repeated
+    idempotency key returns the payment it already made.
+    """
+    if idempotency_key:
+        earlier = _earlier_payment(idempotency_key, invoice)
+        if earlier:
+            return earlier
+    amount = amount_of_money(amount)
+    method = check_method(method)
+    reference = check_reference(reference)
+    invoice = _lock(invoice)
+    if idempotency_key:
+        # Checked again under the invoice lock: a double click that raced past
+        # the first check waited here for the first payment to commit.
+        earlier = _earlier_payment(idempotency_key, invoice)
+        if earlier:
+            return earlier
+    if invoice.is_credit_note or invoice.status not in (
+        InvoiceStatus.ISSUED,
+        InvoiceStatus.PARTIALLY_PAID,
+    ):
+        raise ValidationError(
+            f"{invoice} is {invoice.get_status_display().lower()}; "
+            "it takes no payments."
+        )
+    if amount > invoice.balance:
+        raise ValidationError(
+            f"{amount} is more than the {invoice.balance} left to pay on {invoice}."
+        )
+    payment = Payment.objects.create(
+        invoice=invoice,
+        amount=amount,
+        method=method,
+        reference=reference,
+        note=note.strip()[:255],
+        received_by=by,
+        idempotency_key=idempotency_key or None,
+    )
+    _apply_payment(invoice, amount)
+    return payment
+
+
+@transaction.atomic
+def refund_payment(
+    payment: Payment,
+    *,
+    by: User,
+    amount,
+    reason: str,
+    method: str | None = None,
+    reference: str = "",
+    idempotency_key: str | None = None,
+) -> Payment:
+    """Give money back against a payment: a negative payment linked to it."""
+    if not by.has_perm(REFUND_PAYMENTS):
+        raise ValidationError("Only an Admin can refund a payment.")
+    if idempotency_key:
+        earlier = _earlier_payment(idempotency_key, payment.invoice)
+        if earlier:
+            return earlier
+    if not reason.strip():
+        raise ValidationError("Say why the money is refunded.")
+    amount = amount_of_money(amount, "The refund")
+    method = check_method(method or payment.method)
+    reference = check_reference(reference)
+    invoice = _lock(payment.invoice)
+    payment = Payment.objects.get(pk=payment.pk)
+    if payment.is_refund:
+        raise ValidationError("A refund cannot be refunded.")
+    refunded = -sum(r.amount for r in payment.refunds.all())
+    if amount > payment.amount - refunded:
+        raise ValidationError(
+            f"At most {payment.amount - refunded} of this payment is left to refund."
+        )
+    refund = Payment.objects.create(
+        invoice=invoice,
+        amount=-amount,
+        method=method,
+        reference=reference,
+        refund_of=payment,
+        note=reason.strip()[:255],
+        received_by=by,
+        idempotency_key=idempotency_key or None,
+    )
+    _apply_payment(invoice, -amount)
+    return refund
+
+
+def _earlier_payment(idempotency_key, invoice):
+    """The payment this one-time key already made, if any, for this invoice."""
+    earlier = Payment.objects.filter(idempotency_key=idempotency_key).first()
+    if earlier and earlier.invoice_id != invoice.pk:
+        raise ValidationError("This payment form was already used for another invoice.")
+    return earlier
+
+
+def _apply_payment(invoice, amount):
+    invoice.amount_paid += amount
+    invoice.balance = invoice.total - invoice.amount_credited - invoice.amount_paid
+    if invoice.status != InvoiceStatus.VOID:
+        invoice.status = _status_after_change(invoice)
+    invoice.save(update_fields=["amount_paid", "balance", "status"])
