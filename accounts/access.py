@@ -45,6 +45,12 @@ CREDIT_INVOICES = "invoices.credit_invoice"
 RECORD_PAYMENTS = "invoices.add_payment"
 REFUND_PAYMENTS = "invoices.refund_payment"
 VIEW_RECEIVABLES = "invoices.view_receivables"
+USE_TILL = "sales.use_till"
+VIEW_SALES = "sales.view_sale"
+APPROVE_DISCOUNTS = "sales.approve_discount"
+APPROVE_RETURNS = "sales.approve_return"
+VOID_SALES = "sales.void_sale"
+MANAGE_SHIFTS = "sales.manage_shift"
 
 
 def model_perms(app_label, model, *actions):
@@ -63,6 +69,9 @@ USER_PERMISSIONS = frozenset(
         VIEW_INVOICES,
         "invoices.view_payment",
         RECORD_PAYMENTS,
+        # The till: sell, take payments, open and close their own shift.
+        USE_TILL,
+        VIEW_SALES,
     }
 )
 
@@ -93,6 +102,11 @@ ADMIN_PERMISSIONS = USER_PERMISSIONS | {
     CREDIT_INVOICES,
     REFUND_PAYMENTS,
     VIEW_RECEIVABLES,
+    # The till: approve discounts and returns at any till, void, manage shifts.
+    APPROVE_DISCOUNTS,
+    APPROVE_RETURNS,
+    VOID_SALES,
+    MANAGE_SHIFTS,
 }
 
 ROLE_PERMISSIONS = {

@@ -76,6 +76,12 @@ class ShopSettingsForm(forms.ModelForm):
             "allow_negative_stock",
             "payment_methods",
             "payment_terms_days",
+            "max_staff_discount_percent",
+            "cash_difference_threshold",
+            "receipt_show_logo",
+            "receipt_show_cashier",
+            "receipt_show_customer",
+            "receipt_show_tax",
         ]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),

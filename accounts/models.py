@@ -1,6 +1,9 @@
+from decimal import Decimal
+
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -123,6 +126,32 @@ class ShopSettings(models.Model):
         "the product is flagged for a count.",
     )
     payment_methods = models.JSONField(default=default_payment_methods)
+    max_staff_discount_percent = models.DecimalField(
+        "largest discount staff may give (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text="A larger discount at the till needs an Admin's approval.",
+    )
+    cash_difference_threshold = models.DecimalField(
+        "cash difference needing an Admin",
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("5.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Closing a shift whose counted cash differs by more needs an Admin.",
+    )
+    receipt_show_tax = models.BooleanField(
+        "receipts show the tax breakdown", default=True
+    )
+    receipt_show_cashier = models.BooleanField(
+        "receipts show the cashier", default=True
+    )
+    receipt_show_customer = models.BooleanField(
+        "receipts show the customer", default=True
+    )
+    receipt_show_logo = models.BooleanField("receipts show the logo", default=True)
     payment_terms_days = models.PositiveSmallIntegerField(
         "payment terms (days)",
         default=14,

@@ -366,9 +366,14 @@ def refund_payment(
     method: str | None = None,
     reference: str = "",
     idempotency_key: str | None = None,
+    approver: User | None = None,
 ) -> Payment:
-    """Give money back against a payment: a negative payment linked to it."""
-    if not by.has_perm(REFUND_PAYMENTS):
+    """Give money back against a payment: a negative payment linked to it.
+
+    `by` hands the money over (a cashier's drawer pays it); an Admin must be
+    `by` or the `approver` who signs it off at the till.
+    """
+    if not (approver or by).has_perm(REFUND_PAYMENTS):
         raise ValidationError("Only an Admin can refund a payment.")
     if idempotency_key:
         earlier = _earlier_payment(idempotency_key, payment.invoice)

@@ -383,7 +383,7 @@ def test_an_admin_manages_staff_but_not_admins_nor_the_shop(manager):
     assert not manager.has_perm("accounts.change_shopsettings")
     assert not manager.has_perm("accounts.delete_user")
     assert manager.has_module_perms("axes")
-    assert not manager.has_module_perms("sales")
+    assert not manager.has_module_perms("auth")
 
 
 def test_a_super_admin_has_every_permission(owner):

@@ -1,0 +1,778 @@
+"""The till: shifts, carts, checkout, returns and voids.
+
+Checkout is one transaction: a gapless receipt number, the sale and its lines,
+the stock taken (inventory.services), the invoice and payments (invoices.services)
+and the cart closed, all of it or none of it. The cart row is locked first, so
+a double click with two tokens still makes one sale; the checkout token makes a
+retry return the sale it already made.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.access import (
+    APPROVE_DISCOUNTS,
+    APPROVE_RETURNS,
+    MANAGE_SHIFTS,
+    VOID_SALES,
+)
+from accounts.models import PaymentMethod, ShopSettings, User
+from accounts.services import next_number
+from inventory import services as stock
+from inventory.models import Product, StockReason
+from invoices import services as billing
+from invoices.models import Invoice, InvoiceSource
+from pos_project.money import to_money
+
+from .models import (
+    ZERO,
+    Cart,
+    CartLine,
+    CartStatus,
+    CashMovement,
+    CashMovementKind,
+    DiscountKind,
+    Return,
+    ReturnLine,
+    Sale,
+    SaleLine,
+    SaleStatus,
+    Shift,
+    ShiftCount,
+    ShiftStatus,
+)
+from .pricing import price_cart
+from .queries import expected_takings
+
+MAX_QUANTITY = 9999
+
+
+# Shifts.
+
+
+def current_shift(user):
+    return Shift.objects.filter(cashier=user, status=ShiftStatus.OPEN).first()
+
+
+@transaction.atomic
+def open_shift(*, by: User, opening_float) -> Shift:
+    """Start a cashier's shift with the cash counted into the drawer."""
+    opening_float = _amount_or_zero(opening_float, "The opening float")
+    try:
+        with transaction.atomic():
+            return Shift.objects.create(cashier=by, opening_float=opening_float)
+    except IntegrityError as exc:
+        raise ValidationError(
+            "You already have an open shift; close it first."
+        ) from exc
+
+
+@transaction.atomic
+def record_cash_movement(
+    shift: Shift, *, by: User, kind: str, amount, reason: str
+) -> CashMovement:
+    """Cash into the drawer (pay in) or out of it (payout, drop), with a reason."""
+    shift = Shift.objects.select_for_update().get(pk=shift.pk)
+    if not shift.is_open:
+        raise ValidationError("The shift is closed; a closed shift never changes.")
+    if kind not in CashMovementKind.values:
+        raise ValidationError("Choose cash in, a payout or a drop.")
+    if not reason.strip():
+        raise ValidationError("Say what the cash is for.")
+    amount = billing.amount_of_money(amount)
+    signed = amount if kind == CashMovementKind.PAY_IN else -amount
+    return CashMovement.objects.create(
+        shift=shift, kind=kind, amount=signed, reason=reason.strip()[:255], by=by
+    )
+
+
+@transaction.atomic
+def close_shift(
+    shift: Shift,
+    *,
+    by: User,
+    counted: dict,
+    note: str = "",
+    approver: User | None = None,
+) -> Shift:
+    """Close a shift with what was counted per payment method (a blind count).
+
+    A cash difference above the shop's threshold needs an Admin: the cashier's
+    own role if they are one, or an Admin who signs the close at the till.
+    """
+    shift = Shift.objects.select_for_update().get(pk=shift.pk)
+    if not shift.is_open:
+        raise ValidationError("This shift is already closed.")
+    if shift.cashier_id != by.pk and not by.has_perm(MANAGE_SHIFTS):
+        raise ValidationError("Only the shift's cashier or an Admin can close it.")
+    now = timezone.now()
+    expected = expected_takings(shift, until=now)
+    counts = []
+    for method in sorted(set(expected) | set(counted)):
+        count = _amount_or_zero(counted.get(method, ZERO), f"The {method} count")
+        counts.append(
+            ShiftCount(
+                shift=shift,
+                method=method,
+                expected=expected.get(method, ZERO),
+                counted=count,
+                difference=count - expected.get(method, ZERO),
+            )
+        )
+    cash = next((c for c in counts if c.method == PaymentMethod.CASH), None)
+    threshold = ShopSettings.load().cash_difference_threshold
+    if cash and abs(cash.difference) > threshold:
+        signer = approver or by
+        if not signer.has_perm(MANAGE_SHIFTS):
+            raise ValidationError(
+                f"The cash is {abs(cash.difference)} "
+                f"{'over' if cash.difference > 0 else 'short'}: more than "
+                f"{threshold}, so an Admin must approve the close."
+            )
+        shift.difference_approved_by = signer
+    ShiftCount.objects.bulk_create(counts)
+    shift.status = ShiftStatus.CLOSED
+    shift.closed_at = now
+    shift.closing_note = note.strip()[:255]
+    shift.save()
+    return shift
+
+
+def _amount_or_zero(value, what):
+    """Zero, or a positive amount of money (an opening float, a counted total)."""
+    if value in (None, ""):
+        return ZERO
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError as exc:
+        raise ValidationError(f"{what} is not an amount of money.") from exc
+    return ZERO if amount == 0 else billing.amount_of_money(amount, what)
+
+
+# The cart.
+
+
+def active_cart(cashier: User) -> Cart:
+    """The cashier's cart at the till, made when first needed."""
+    cart = Cart.objects.filter(cashier=cashier, status=CartStatus.ACTIVE).first()
+    if cart:
+        return cart
+    try:
+        with transaction.atomic():
+            return Cart.objects.create(cashier=cashier)
+    except IntegrityError:
+        # Two tabs of the same till asked at once; the other made it.
+        return Cart.objects.get(cashier=cashier, status=CartStatus.ACTIVE)
+
+
+def _lock_cart(cart, by):
+    cart = Cart.objects.select_for_update().get(pk=cart.pk)
+    if cart.status != CartStatus.ACTIVE or cart.cashier_id != by.pk:
+        raise ValidationError("This sale is no longer open at your till; reload it.")
+    return cart
+
+
+def _quantity(value):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError("The quantity must be a whole number.")
+    if not 0 <= value <= MAX_QUANTITY:
+        raise ValidationError(f"The quantity must be between 0 and {MAX_QUANTITY}.")
+    return value
+
+
+def find_product(code: str):
+    """The active product a scanner or cashier typed: barcode first, then SKU."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    products = Product.objects.active().select_related("tax_rate")
+    return (
+        products.filter(barcode=code).first()
+        or products.filter(sku__iexact=code).first()
+    )
+
+
+@transaction.atomic
+def add_to_cart(
+    cart: Cart, *, by: User, product=None, code: str = "", quantity: int = 1
+):
+    """Add a product (or one more of it). A scanned code finds it by barcode or SKU."""
+    cart = _lock_cart(cart, by)
+    if product is None:
+        product = find_product(code)
+        if product is None:
+            raise ValidationError(
+                f"No product has the barcode or SKU {code.strip()!r}."
+            )
+    elif not product.active:
+        raise ValidationError(f"{product.name} is no longer sold.")
+    quantity = _quantity(quantity)
+    if quantity == 0:
+        raise ValidationError("Add at least one.")
+    line = CartLine.objects.filter(cart=cart, product=product).first()
+    if line:
+        line.quantity = _quantity(line.quantity + quantity)
+        line.save(update_fields=["quantity"])
+    else:
+        line = CartLine.objects.create(cart=cart, product=product, quantity=quantity)
+    cart.save(update_fields=["updated_at"])
+    return line
+
+
+@transaction.atomic
+def set_line_quantity(cart: Cart, line_id: int, *, by: User, quantity: int) -> None:
+    """Change a line's quantity; zero removes it."""
+    cart = _lock_cart(cart, by)
+    quantity = _quantity(quantity)
+    line = CartLine.objects.filter(cart=cart, pk=line_id).first()
+    if line is None:
+        raise ValidationError("That line is no longer in the cart.")
+    if quantity == 0:
+        line.delete()
+    else:
+        line.quantity = quantity
+        line.save(update_fields=["quantity"])
+    cart.save(update_fields=["updated_at"])
+
+
+def _discount(kind, value):
+    if kind not in DiscountKind.values:
+        raise ValidationError("Choose a percent or an amount.")
+    try:
+        value = Decimal(str(value or "0"))
+    except ArithmeticError as exc:
+        raise ValidationError("The discount is not a number.") from exc
+    if not value.is_finite() or value < 0 or value != to_money(value):
+        raise ValidationError("The discount must be zero or more, in cents.")
+    if kind == DiscountKind.PERCENT and value > 100:
+        raise ValidationError("A discount cannot be more than 100%.")
+    return value
+
+
+@transaction.atomic
+def set_line_discount(cart: Cart, line_id: int, *, by: User, kind: str, value) -> None:
+    cart = _lock_cart(cart, by)
+    value = _discount(kind, value)
+    updated = CartLine.objects.filter(cart=cart, pk=line_id).update(
+        discount_kind=kind, discount_value=value
+    )
+    if not updated:
+        raise ValidationError("That line is no longer in the cart.")
+    cart.save(update_fields=["updated_at"])
+
+
+@transaction.atomic
+def set_cart_discount(cart: Cart, *, by: User, kind: str, value) -> None:
+    cart = _lock_cart(cart, by)
+    cart.discount_kind = kind
+    cart.discount_value = _discount(kind, value)
+    cart.save(update_fields=["discount_kind", "discount_value", "updated_at"])
+
+
+@transaction.atomic
+def approve_discount(
+    cart: Cart, *, by: User, username: str, password: str, request=None
+):
+    """An Admin signs off the cart's current discount at the cashier's till."""
+    cart = _lock_cart(cart, by)
+    approver = authenticate(request, username=username, password=password)
+    if approver is None or not approver.has_perm(APPROVE_DISCOUNTS):
+        raise ValidationError("That is not an Admin's username and password.")
+    shop = ShopSettings.load()
+    priced = price_cart(
+        cart, cart_lines(cart), prices_include_tax=shop.prices_include_tax
+    )
+    cart.discount_approved_by = approver
+    cart.discount_approved_percent = priced.discount_percent
+    cart.save(update_fields=["discount_approved_by", "discount_approved_percent"])
+    return approver
+
+
+@transaction.atomic
+def set_cart_customer(cart: Cart, *, by: User, customer) -> None:
+    cart = _lock_cart(cart, by)
+    if customer is not None and not customer.active:
+        raise ValidationError(f"{customer} is deactivated.")
+    cart.customer = customer
+    cart.save(update_fields=["customer", "updated_at"])
+
+
+@transaction.atomic
+def clear_cart(cart: Cart, *, by: User) -> None:
+    cart = _lock_cart(cart, by)
+    cart.lines.all().delete()
+    cart.customer = None
+    cart.discount_value = ZERO
+    cart.discount_approved_by = None
+    cart.discount_approved_percent = ZERO
+    cart.save()
+
+
+@transaction.atomic
+def park_cart(cart: Cart, *, by: User, note: str = "") -> Cart:
+    """Set the sale aside (the customer went to fetch something); the till is free."""
+    cart = _lock_cart(cart, by)
+    if not cart.lines.exists():
+        raise ValidationError("There is nothing to park.")
+    cart.status = CartStatus.PARKED
+    cart.park_note = note.strip()[:100]
+    cart.parked_at = timezone.now()
+    cart.save()
+    return cart
+
+
+@transaction.atomic
+def resume_cart(cart: Cart, *, by: User) -> Cart:
+    """Bring a parked sale back to this till; what was on it is parked instead."""
+    cart = Cart.objects.select_for_update().get(pk=cart.pk)
+    if cart.status != CartStatus.PARKED:
+        raise ValidationError("That sale is no longer parked.")
+    current = (
+        Cart.objects.select_for_update()
+        .filter(cashier=by, status=CartStatus.ACTIVE)
+        .first()
+    )
+    if current is not None:
+        if current.lines.exists():
+            park_cart(current, by=by, note="Set aside to resume another sale")
+        else:
+            current.delete()
+    cart.status = CartStatus.ACTIVE
+    cart.cashier = by
+    cart.parked_at = None
+    cart.save()
+    return cart
+
+
+def cart_lines(cart):
+    return list(
+        cart.lines.select_related("product", "product__tax_rate").order_by(
+            "added_at", "pk"
+        )
+    )
+
+
+# Checkout.
+
+
+@dataclass(frozen=True)
+class Tender:
+    method: str
+    amount: Decimal | str
+    reference: str = ""
+
+
+def checkout(cart: Cart, *, by: User, tenders, token: str) -> Sale:
+    """Sell what is in the cart, all or nothing; a repeated token returns the sale."""
+    if not token or len(token) > 64:
+        raise ValidationError("This checkout form has expired; reload the till.")
+    existing = Sale.objects.filter(checkout_token=token).first()
+    if existing:
+        return existing
+    try:
+        return _checkout(cart, by=by, tenders=tenders, token=token)
+    except IntegrityError:
+        # A second submit of the same form got past the first check while the
+        # first was writing: the token's unique index stopped it. Hand back the
+        # sale the first one made.
+        existing = Sale.objects.filter(checkout_token=token).first()
+        if existing:
+            return existing
+        raise
+
+
+@transaction.atomic
+def _checkout(cart, *, by, tenders, token):
+    # The cart lock queues a double click; the second finds the cart checked out.
+    cart = Cart.objects.select_for_update().get(pk=cart.pk)
+    existing = Sale.objects.filter(checkout_token=token).first()
+    if existing:
+        return existing
+    if cart.status != CartStatus.ACTIVE or cart.cashier_id != by.pk:
+        raise ValidationError(
+            "This sale was already completed or moved to another till."
+        )
+    shift = current_shift(by)
+    if shift is None:
+        raise ValidationError("Open a shift before taking money.")
+    lines = cart_lines(cart)
+    if not lines:
+        raise ValidationError("The cart is empty.")
+    inactive = [line.product.name for line in lines if not line.product.active]
+    if inactive:
+        raise ValidationError(f"No longer sold: {', '.join(inactive)}. Remove it.")
+    shop = ShopSettings.load()
+    priced = price_cart(cart, lines, prices_include_tax=shop.prices_include_tax)
+    _check_discount(cart, priced, by, shop)
+    total = priced.totals.total
+    payments, change, tendered = _plan_tenders(tenders, total, shop)
+    on_account = total - sum(amount for _, amount, _ in payments)
+    customer = cart.customer
+    if on_account > 0:
+        _check_on_account(customer, on_account)
+
+    invoice = billing.create_invoice(
+        [
+            billing.LineInput(
+                description=p.line.product.name,
+                quantity=p.line.quantity,
+                unit_price=p.unit_price,
+                tax_rate=p.line.product.tax_rate.rate,
+                discount=p.line_discount + p.cart_discount,
+                sku=p.line.product.sku,
+            )
+            for p in priced.lines
+        ],
+        by=by,
+        customer=customer,
+        source=InvoiceSource.SALE,
+    )
+    sale = Sale.objects.create(
+        number=f"R-{next_number('sale'):06d}",
+        shift=shift,
+        cashier=by,
+        customer=customer,
+        invoice=invoice,
+        subtotal=priced.totals.subtotal,
+        discount_total=priced.totals.discount,
+        tax_total=priced.totals.tax,
+        total=total,
+        tendered=tendered,
+        change_given=change,
+        checkout_token=token,
+        discount_approved_by=cart.discount_approved_by,
+    )
+    SaleLine.objects.bulk_create(
+        SaleLine(
+            sale=sale,
+            product=p.line.product,
+            name=p.line.product.name,
+            sku=p.line.product.sku,
+            quantity=p.line.quantity,
+            unit_price=p.unit_price,
+            discount=p.totals.discount,
+            tax_rate=p.totals.tax_rate,
+            net=p.totals.net,
+            tax=p.totals.tax,
+            gross=p.totals.gross,
+        )
+        for p in priced.lines
+    )
+    stock.take_stock(
+        [stock.StockLine(line.product, line.quantity) for line in lines],
+        by=by,
+        reason=StockReason.SALE,
+        reference=sale,
+    )
+    for index, (method, amount, reference) in enumerate(payments):
+        billing.record_payment(
+            invoice,
+            by=by,
+            amount=amount,
+            method=method,
+            reference=reference,
+            idempotency_key=f"{token}:{index}",
+        )
+    cart.status = CartStatus.CHECKED_OUT
+    cart.save(update_fields=["status", "updated_at"])
+    invoice.refresh_from_db()  # the payments moved its balance
+    return sale
+
+
+def _check_discount(cart, priced, by, shop):
+    if priced.discount_percent <= shop.max_staff_discount_percent:
+        return
+    if by.has_perm(APPROVE_DISCOUNTS):
+        return
+    if cart.discount_approved_by_id and priced.discount_percent <= (
+        cart.discount_approved_percent
+    ):
+        return
+    raise ValidationError(
+        f"A discount of {priced.discount_percent}% is more than the "
+        f"{shop.max_staff_discount_percent}% staff may give: an Admin must approve it."
+    )
+
+
+def _plan_tenders(tenders, total, shop):
+    """[(method, amount applied, reference)], change, and all that was tendered.
+
+    Only cash can be more than what is due: the rest is handed back as change.
+    """
+    payments, tendered, cash_in = [], ZERO, ZERO
+    for tender in tenders:
+        amount = billing.amount_of_money(tender.amount, "Each payment")
+        method = billing.check_method(tender.method)
+        if method == PaymentMethod.STORE_CREDIT:
+            raise ValidationError("Store credit is taken from the customer's page.")
+        reference = billing.check_reference(tender.reference)
+        tendered += amount
+        if method == PaymentMethod.CASH:
+            cash_in += amount
+        payments.append([method, amount, reference])
+    change = max(tendered - total, ZERO)
+    if change > cash_in:
+        raise ValidationError(
+            "Only cash can be more than the total; check the card amounts."
+        )
+    # The change comes out of the cash tenders, last first.
+    left = change
+    for payment in reversed(payments):
+        if left and payment[0] == PaymentMethod.CASH:
+            taken = min(left, payment[1])
+            payment[1] -= taken
+            left -= taken
+    return [tuple(p) for p in payments if p[1] > 0], change, tendered
+
+
+def _check_on_account(customer, amount):
+    if customer is None:
+        raise ValidationError(
+            f"{amount} is still to pay. Take the rest, or attach a customer to put "
+            "it on their account."
+        )
+    if customer.credit_limit is not None:
+        owed = Invoice.objects.filter(customer=customer).total_balance()
+        if owed + amount > customer.credit_limit:
+            raise ValidationError(
+                f"{customer} would owe {owed + amount}, over their credit limit of "
+                f"{customer.credit_limit}."
+            )
+
+
+# Returns and voids.
+
+
+@dataclass(frozen=True)
+class ReturnInput:
+    sale_line: SaleLine | int
+    quantity: int
+    restock: bool = True
+
+
+REFUND_TO_ORIGINAL = "original"
+
+
+@transaction.atomic
+def return_items(
+    sale: Sale,
+    lines,
+    *,
+    by: User,
+    approver: User,
+    reason: str,
+    refund_method: str = REFUND_TO_ORIGINAL,
+) -> Return:
+    """Take back items of a past sale: stock back (unless damaged), a credit note,
+    and the money back to the original methods, in cash, or as store credit.
+    """
+    if not approver.has_perm(APPROVE_RETURNS):
+        raise ValidationError("A return needs an Admin's approval.")
+    if not reason.strip():
+        raise ValidationError("Say why the items came back.")
+    shift = current_shift(by)
+    if shift is None:
+        raise ValidationError("Open a shift before giving money back.")
+    sale = Sale.objects.select_for_update().get(pk=sale.pk)
+    if sale.status != SaleStatus.COMPLETED:
+        raise ValidationError(f"{sale} was voided; nothing can be returned.")
+    if refund_method == PaymentMethod.STORE_CREDIT and sale.customer is None:
+        raise ValidationError("Store credit needs a customer: this was a walk-in sale.")
+    if refund_method not in (REFUND_TO_ORIGINAL, PaymentMethod.STORE_CREDIT):
+        billing.check_method(refund_method)
+    sale_lines = {line.pk: line for line in sale.lines.select_for_update()}
+    chosen = []
+    for item in lines:
+        line_id = (
+            item.sale_line if isinstance(item.sale_line, int) else item.sale_line.pk
+        )
+        line = sale_lines.get(line_id)
+        if line is None:
+            raise ValidationError("That item is not on this sale.")
+        quantity = _quantity(item.quantity)
+        if quantity == 0:
+            continue
+        if quantity > line.returnable:
+            raise ValidationError(
+                f"{line.name}: {line.returnable} can still be returned, not {quantity}."
+            )
+        chosen.append((line, quantity, item.restock))
+    if not chosen:
+        raise ValidationError("Choose what comes back.")
+
+    basis = "gross" if sale.invoice.prices_include_tax else "net"
+    credited = _credited_so_far([line for line, _, _ in chosen])
+    amounts = [
+        _credit_amount(line, quantity, basis, credited.get(line.pk, ZERO))
+        for line, quantity, _ in chosen
+    ]
+    note = billing.credit_invoice(
+        sale.invoice,
+        [
+            billing.LineInput(
+                f"{quantity} × {line.name} returned",
+                1,
+                amount,
+                line.tax_rate,
+                sku=line.sku,
+            )
+            for (line, quantity, _), amount in zip(chosen, amounts, strict=True)
+        ],
+        by=approver,
+        reason=reason,
+    )
+    sale_return = Return.objects.create(
+        number=f"RET-{next_number('return'):06d}",
+        sale=sale,
+        shift=shift,
+        credit_note=note,
+        refund_method=refund_method,
+        total=note.total,
+        reason=reason.strip()[:255],
+        created_by=by,
+        approved_by=approver,
+    )
+    ReturnLine.objects.bulk_create(
+        ReturnLine(
+            sale_return=sale_return,
+            sale_line=line,
+            quantity=quantity,
+            restocked=restock,
+            amount=amount,
+        )
+        for (line, quantity, restock), amount in zip(chosen, amounts, strict=True)
+    )
+    for line, quantity, _ in chosen:
+        line.returned_quantity += quantity
+        line.save(update_fields=["returned_quantity"])
+    restock_lines = [
+        stock.StockLine(line.product_id, quantity)
+        for line, quantity, restock in chosen
+        if restock
+    ]
+    if restock_lines:
+        stock.return_stock(
+            restock_lines, by=by, reason=StockReason.RETURN, reference=sale_return
+        )
+    if refund_method != PaymentMethod.STORE_CREDIT:
+        _refund_overpayment(
+            sale.invoice, by=by, approver=approver, method=refund_method, reason=reason
+        )
+    return sale_return
+
+
+def _credited_so_far(lines):
+    """{sale line id: amount already credited for it by earlier returns}."""
+    totals = {}
+    for line_id, amount in ReturnLine.objects.filter(sale_line__in=lines).values_list(
+        "sale_line_id", "amount"
+    ):
+        totals[line_id] = totals.get(line_id, ZERO) + amount
+    return totals
+
+
+def _credit_amount(line, quantity, basis, already):
+    """What `quantity` of a sold line is credited at: its share of the charge.
+
+    The last units returned take what is left, so a line returned bit by bit
+    is credited exactly what it cost. `basis` is "gross" when prices include
+    tax (the credit note adds no tax on top) and "net" otherwise.
+    """
+    whole = getattr(line, basis)
+    if quantity == line.returnable:
+        return whole - already
+    return to_money(whole * quantity / line.quantity)
+
+
+def _refund_overpayment(invoice, *, by, method, reason, approver=None):
+    """Give back what the customer paid beyond what they now owe."""
+    invoice = Invoice.objects.get(pk=invoice.pk)
+    owed_back = -invoice.balance
+    if owed_back <= 0:
+        return
+    for payment in invoice.payments.filter(amount__gt=0, refund_of=None).order_by(
+        "-amount"
+    ):
+        refundable = payment.amount + sum(r.amount for r in payment.refunds.all())
+        amount = min(refundable, owed_back)
+        if amount <= 0:
+            continue
+        billing.refund_payment(
+            payment,
+            by=by,
+            amount=amount,
+            reason=reason,
+            method=None if method == REFUND_TO_ORIGINAL else method,
+            approver=approver,
+        )
+        owed_back -= amount
+        if owed_back <= 0:
+            break
+
+
+@transaction.atomic
+def void_sale(sale: Sale, *, by: User, reason: str) -> Sale:
+    """Undo a sale made by mistake, within its open shift. Nothing is deleted:
+    stock comes back, the invoice is credited in full and the money refunded.
+    """
+    if not by.has_perm(VOID_SALES):
+        raise ValidationError("Only an Admin can void a sale.")
+    if not reason.strip():
+        raise ValidationError("Say why the sale is voided.")
+    sale = Sale.objects.select_for_update().select_related("shift").get(pk=sale.pk)
+    if sale.status == SaleStatus.VOIDED:
+        raise ValidationError(f"{sale} is already voided.")
+    if not sale.shift.is_open:
+        raise ValidationError(
+            f"{sale} belongs to a closed shift; make a return instead."
+        )
+    if sale.returns.exists():
+        raise ValidationError(f"{sale} has returns; return the rest instead.")
+    lines = list(sale.lines.all())
+    stock.return_stock(
+        [stock.StockLine(line.product_id, line.quantity) for line in lines],
+        by=by,
+        reason=StockReason.RETURN,
+        reference=sale,
+        note=f"Void: {reason.strip()}",
+    )
+    basis = "gross" if sale.invoice.prices_include_tax else "net"
+    billing.credit_invoice(
+        sale.invoice,
+        [
+            billing.LineInput(
+                f"Void: {line.quantity} × {line.name}",
+                1,
+                getattr(line, basis),
+                line.tax_rate,
+                sku=line.sku,
+            )
+            for line in lines
+        ],
+        by=by,
+        reason=f"Sale {sale.number} voided: {reason.strip()}",
+    )
+    _refund_overpayment(sale.invoice, by=by, method=REFUND_TO_ORIGINAL, reason=reason)
+    sale.status = SaleStatus.VOIDED
+    sale.voided_by = by
+    sale.voided_at = timezone.now()
+    sale.void_reason = reason.strip()[:255]
+    sale.save()
+    return sale
+
+
+def find_sale(text: str):
+    """A sale by its receipt number as typed or scanned ("R-000123", "123")."""
+    text = (text or "").strip().upper()
+    if not text:
+        return None
+    if text.isdigit():
+        text = f"R-{int(text):06d}"
+    return (
+        Sale.objects.filter(number=text).select_related("customer", "invoice").first()
+    )

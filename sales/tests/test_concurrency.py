@@ -1,0 +1,75 @@
+"""Tills racing each other, on PostgreSQL."""
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+
+from accounts.models import Role
+from accounts.tests.factories import UserFactory
+from inventory import services as stock
+from inventory.models import Product
+from inventory.tests.factories import ProductFactory
+from invoices.models import Invoice, Payment
+from sales import services
+from sales.models import Sale
+from sales.services import Tender
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def till(name, product, quantity):
+    """A cashier with an open shift and `quantity` of `product` in the cart."""
+    cashier = UserFactory(username=name, role=Role.USER)
+    services.open_shift(by=cashier, opening_float="0")
+    cart = services.active_cart(cashier)
+    services.add_to_cart(cart, by=cashier, product=product, quantity=quantity)
+    return cashier, cart
+
+
+def test_competing_tills_never_oversell_and_leave_no_gaps(race):
+    manager = UserFactory(username="boss", role=Role.ADMIN)
+    screen = ProductFactory(
+        name="Last screens", sale_price=Decimal("50.00"), reorder_level=0
+    )
+    stock.record_opening_stock([stock.StockLine(screen, 7)], by=manager)
+    tills = [till(f"till{i}", screen, 2) for i in range(8)]
+
+    def sell(i):
+        cashier, cart = tills[i]
+        return services.checkout(
+            cart, by=cashier, tenders=[Tender("cash", "100.00")], token=f"token-{i}"
+        )
+
+    results = race(8, sell)
+
+    sales = [r for r in results if isinstance(r, Sale)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert (len(sales), len(refused)) == (3, 5), results
+    assert all("Not enough stock of Last screens" in r.messages[0] for r in refused)
+    assert Product.objects.get(pk=screen.pk).on_hand == 1
+    numbers = sorted(Sale.objects.values_list("number", flat=True))
+    assert numbers == ["R-000001", "R-000002", "R-000003"]
+    invoices = sorted(Invoice.objects.values_list("number", flat=True))
+    assert invoices == ["INV-000001", "INV-000002", "INV-000003"]
+    assert Payment.objects.count() == 3
+    call_command("check_stock", stdout=StringIO())
+
+
+def test_ten_submits_with_one_token_make_one_sale(race):
+    manager = UserFactory(username="boss", role=Role.ADMIN)
+    case = ProductFactory(sale_price=Decimal("12.00"))
+    stock.record_opening_stock([stock.StockLine(case, 5)], by=manager)
+    cashier, cart = till("double-clicker", case, 1)
+
+    results = race(10, lambda i: services.checkout(
+        cart, by=cashier, tenders=[Tender("cash", "12.00")], token="one-token"
+    ))  # fmt: skip
+
+    assert all(isinstance(r, Sale) for r in results), results
+    assert len({r.pk for r in results}) == 1
+    assert Sale.objects.count() == 1
+    assert Payment.objects.count() == 1
+    assert Product.objects.get(pk=case.pk).on_hand == 4

@@ -1,0 +1,494 @@
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import RequestFactory
+
+from accounts.models import ShopSettings
+from accounts.tests.factories import PASSWORD
+from customers.tests.factories import CustomerFactory
+from inventory import services as stock
+from inventory.models import Product, StockMove
+from inventory.tests.factories import ProductFactory, ServiceFactory, TaxRateFactory
+from invoices.models import Invoice, InvoiceStatus, Payment
+from sales import services
+from sales.models import Cart, CartStatus, Sale, SaleStatus, Shift
+from sales.services import ReturnInput, Tender
+
+TOKEN = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture
+def shop(db):
+    """Prices include 20% tax (the default); staff may give 10% off."""
+    return ShopSettings.load()
+
+
+@pytest.fixture
+def shift(cashier, shop):
+    return services.open_shift(by=cashier, opening_float="100.00")
+
+
+@pytest.fixture
+def case(manager):
+    """A phone case at 12.00 with 10 in stock."""
+    product = ProductFactory(
+        name="Clear case",
+        sku="CASE-1",
+        barcode="5012345678900",
+        sale_price=Decimal("12.00"),
+        tax_rate=TaxRateFactory(name="Standard", rate=Decimal("20.00")),
+        reorder_level=0,
+    )
+    stock.record_opening_stock([stock.StockLine(product, 10)], by=manager)
+    return product
+
+
+@pytest.fixture
+def cart(cashier, shift):
+    return services.active_cart(cashier)
+
+
+def ring_up(cart, cashier, product, quantity=1):
+    return services.add_to_cart(cart, by=cashier, product=product, quantity=quantity)
+
+
+def pay(cart, cashier, *tenders, token=TOKEN):
+    return services.checkout(cart, by=cashier, tenders=list(tenders), token=token)
+
+
+def on_hand(product):
+    return Product.objects.get(pk=product.pk).on_hand
+
+
+# The cart.
+
+
+def test_scanning_a_barcode_adds_the_product_and_again_adds_one_more(
+    cart, cashier, case
+):
+    services.add_to_cart(cart, by=cashier, code="5012345678900")
+    line = services.add_to_cart(cart, by=cashier, code=" case-1 ")
+    assert line.quantity == 2
+    assert cart.lines.count() == 1
+
+
+def test_an_unknown_code_is_refused_with_the_code(cart, cashier):
+    with pytest.raises(ValidationError, match="'NOPE-9'"):
+        services.add_to_cart(cart, by=cashier, code="NOPE-9")
+
+
+@pytest.mark.parametrize("quantity", [-1, 1.5, 10000, "2", True])
+def test_bad_quantities_are_refused(cart, cashier, case, quantity):
+    line = ring_up(cart, cashier, case)
+    with pytest.raises(ValidationError):
+        services.set_line_quantity(cart, line.pk, by=cashier, quantity=quantity)
+    assert cart.lines.get().quantity == 1
+
+
+def test_quantity_zero_removes_the_line(cart, cashier, case):
+    line = ring_up(cart, cashier, case)
+    services.set_line_quantity(cart, line.pk, by=cashier, quantity=0)
+    assert not cart.lines.exists()
+
+
+def test_each_cashier_has_their_own_cart(cart, cashier, manager, case):
+    ring_up(cart, cashier, case)
+    theirs = services.active_cart(manager)
+    assert theirs != cart
+    assert not theirs.lines.exists()
+    assert services.active_cart(cashier) == cart
+
+
+def test_a_parked_sale_is_resumed_and_the_current_one_is_parked(cart, cashier, case):
+    ring_up(cart, cashier, case)
+    services.park_cart(cart, by=cashier, note="Customer fetching wallet")
+    fresh = services.active_cart(cashier)
+    assert fresh != cart
+    ring_up(fresh, cashier, case, quantity=3)
+    services.resume_cart(cart, by=cashier)
+    assert Cart.objects.get(pk=cart.pk).status == CartStatus.ACTIVE
+    assert Cart.objects.get(pk=fresh.pk).status == CartStatus.PARKED
+    assert services.active_cart(cashier) == cart
+
+
+def test_an_empty_cart_cannot_be_parked(cart, cashier):
+    with pytest.raises(ValidationError, match="nothing to park"):
+        services.park_cart(cart, by=cashier)
+
+
+# Checkout.
+
+
+def test_checkout_makes_the_sale_invoice_payments_and_stock_moves_at_once(
+    cart, cashier, case, shift
+):
+    ring_up(cart, cashier, case, quantity=2)
+    sale = pay(cart, cashier, Tender("cash", "30.00"))
+    assert sale.number == "R-000001"
+    assert (sale.total, sale.tendered, sale.change_given) == (
+        Decimal("24.00"),
+        Decimal("30.00"),
+        Decimal("6.00"),
+    )
+    assert (sale.tax_total, sale.subtotal) == (Decimal("4.00"), Decimal("20.00"))
+    assert sale.shift == shift
+    [line] = sale.lines.all()
+    assert (line.name, line.sku, line.unit_price, line.gross) == (
+        "Clear case",
+        "CASE-1",
+        Decimal("12.00"),
+        Decimal("24.00"),
+    )
+    invoice = sale.invoice
+    assert (invoice.total, invoice.balance, invoice.status) == (
+        Decimal("24.00"),
+        Decimal("0.00"),
+        InvoiceStatus.PAID,
+    )
+    [payment] = invoice.payments.all()
+    assert (payment.method, payment.amount) == ("cash", Decimal("24.00"))
+    assert on_hand(case) == 8
+    assert StockMove.objects.for_document(sale).get().quantity == -2
+    assert Cart.objects.get(pk=cart.pk).status == CartStatus.CHECKED_OUT
+
+
+def test_prices_come_from_the_product_at_checkout(cart, cashier, case, manager):
+    ring_up(cart, cashier, case)
+    stock.update_product(case, by=manager, sale_price=Decimal("15.00"))
+    assert pay(cart, cashier, Tender("card", "15.00")).total == Decimal("15.00")
+
+
+def test_a_split_tender_records_each_payment(cart, cashier, case):
+    ring_up(cart, cashier, case, quantity=3)
+    sale = pay(cart, cashier, Tender("card", "20.00", "1234"), Tender("cash", "20.00"))
+    methods = sorted(sale.invoice.payments.values_list("method", "amount"))
+    assert methods == [("card", Decimal("20.00")), ("cash", Decimal("16.00"))]
+    assert sale.change_given == Decimal("4.00")
+
+
+def test_only_cash_can_be_more_than_the_total(cart, cashier, case):
+    ring_up(cart, cashier, case)
+    with pytest.raises(ValidationError, match="Only cash"):
+        pay(cart, cashier, Tender("card", "20.00"))
+    assert not Sale.objects.exists()
+
+
+def test_short_payment_needs_a_customer_and_stays_on_their_account(cart, cashier, case):
+    ring_up(cart, cashier, case, quantity=2)
+    with pytest.raises(ValidationError, match="attach a customer"):
+        pay(cart, cashier, Tender("cash", "10.00"))
+    customer = CustomerFactory()
+    services.set_cart_customer(cart, by=cashier, customer=customer)
+    sale = pay(cart, cashier, Tender("cash", "10.00"))
+    assert sale.invoice.balance == Decimal("14.00")
+    assert Invoice.objects.filter(customer=customer).total_balance() == Decimal("14.00")
+
+
+def test_a_sale_on_account_respects_the_credit_limit(cart, cashier, case):
+    customer = CustomerFactory(credit_limit=Decimal("20.00"))
+    services.set_cart_customer(cart, by=cashier, customer=customer)
+    ring_up(cart, cashier, case, quantity=2)
+    with pytest.raises(ValidationError, match="credit limit"):
+        pay(cart, cashier, Tender("cash", "1.00"))
+    assert pay(cart, cashier, Tender("cash", "4.00")).invoice.balance == Decimal(
+        "20.00"
+    )
+
+
+def test_checkout_refuses_short_stock_naming_the_product_and_writes_nothing(
+    cart, cashier, case
+):
+    ring_up(cart, cashier, case, quantity=11)
+    with pytest.raises(ValidationError, match="Not enough stock of Clear case"):
+        pay(cart, cashier, Tender("cash", "200.00"))
+    assert not Sale.objects.exists()
+    assert not Invoice.objects.exists()
+    assert not Payment.objects.exists()
+    assert on_hand(case) == 10
+    assert Cart.objects.get(pk=cart.pk).status == CartStatus.ACTIVE
+    # The numbers were rolled back with the sale: the next one is still 1.
+    services.set_line_quantity(cart, cart.lines.get().pk, by=cashier, quantity=1)
+    sale = pay(cart, cashier, Tender("cash", "12.00"))
+    assert (sale.number, sale.invoice.number) == ("R-000001", "INV-000001")
+
+
+def test_services_sell_without_stock(cart, cashier):
+    labour = ServiceFactory(sale_price=Decimal("35.00"))
+    ring_up(cart, cashier, labour)
+    sale = pay(cart, cashier, Tender("card", "35.00"))
+    assert sale.total == Decimal("35.00")
+    assert not StockMove.objects.exists()
+
+
+def test_the_same_token_returns_the_same_sale(cart, cashier, case):
+    ring_up(cart, cashier, case)
+    first = pay(cart, cashier, Tender("cash", "12.00"))
+    again = pay(cart, cashier, Tender("cash", "12.00"))
+    assert again == first
+    assert Sale.objects.count() == 1
+    assert on_hand(case) == 9
+
+
+def test_a_second_token_for_a_finished_cart_makes_no_second_sale(cart, cashier, case):
+    ring_up(cart, cashier, case)
+    pay(cart, cashier, Tender("cash", "12.00"))
+    with pytest.raises(ValidationError, match="already completed"):
+        pay(cart, cashier, Tender("cash", "12.00"), token="another-token")
+    assert Sale.objects.count() == 1
+
+
+def test_checkout_needs_an_open_shift(cashier, case, shop):
+    cart = services.active_cart(cashier)
+    ring_up(cart, cashier, case)
+    with pytest.raises(ValidationError, match="Open a shift"):
+        pay(cart, cashier, Tender("cash", "12.00"))
+    assert not Sale.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "tender",
+    [
+        Tender("cash", "0"),
+        Tender("cash", "-5"),
+        Tender("cash", "12.005"),
+        Tender("cheque", "12.00"),
+        Tender("bitcoin", "12.00"),
+        Tender("card", "12.00", "4111 1111 1111 1111"),
+    ],
+)
+def test_bad_tenders_are_refused_and_nothing_is_written(cart, cashier, case, tender):
+    ring_up(cart, cashier, case)
+    with pytest.raises(ValidationError):
+        pay(cart, cashier, tender)
+    assert not Sale.objects.exists()
+    assert on_hand(case) == 10
+
+
+def test_an_empty_cart_cannot_be_checked_out(cart, cashier):
+    with pytest.raises(ValidationError, match="empty"):
+        pay(cart, cashier, Tender("cash", "1.00"))
+
+
+# Discounts.
+
+
+def test_line_and_cart_discounts_come_off_before_tax_and_add_up(cart, cashier, case):
+    line = ring_up(cart, cashier, case, quantity=2)  # 24.00
+    services.set_line_discount(cart, line.pk, by=cashier, kind="amount", value="1.00")
+    labour = ServiceFactory(sale_price=Decimal("10.00"), tax_rate=case.tax_rate)
+    ring_up(cart, cashier, labour)  # 10.00
+    services.set_cart_discount(cart, by=cashier, kind="percent", value="5")
+    sale = pay(cart, cashier, Tender("cash", "40.00"))
+    # 23.00 + 10.00 = 33.00, less 5% (1.65) = 31.35
+    assert sale.total == Decimal("31.35")
+    assert sale.discount_total == Decimal("2.65")
+    assert sum(line.gross for line in sale.lines.all()) == sale.total
+    assert sale.invoice.total == sale.total
+
+
+def test_a_discount_over_the_staff_limit_needs_an_admin(cart, cashier, case, manager):
+    ring_up(cart, cashier, case)
+    services.set_cart_discount(cart, by=cashier, kind="percent", value="25")
+    with pytest.raises(ValidationError, match="Admin must approve"):
+        pay(cart, cashier, Tender("cash", "9.00"))
+    request = RequestFactory().post("/till/")
+    with pytest.raises(ValidationError):
+        services.approve_discount(
+            cart, by=cashier, username="cashier", password=PASSWORD, request=request
+        )
+    services.approve_discount(
+        cart, by=cashier, username="manager", password=PASSWORD, request=request
+    )
+    sale = pay(cart, cashier, Tender("cash", "9.00"))
+    assert (sale.total, sale.discount_approved_by) == (Decimal("9.00"), manager)
+
+
+def test_an_approval_does_not_cover_a_bigger_discount_later(
+    cart, cashier, case, manager
+):
+    ring_up(cart, cashier, case)
+    services.set_cart_discount(cart, by=cashier, kind="percent", value="20")
+    services.approve_discount(
+        cart, by=cashier, username="manager", password=PASSWORD,
+        request=RequestFactory().post("/till/"),
+    )  # fmt: skip
+    services.set_cart_discount(cart, by=cashier, kind="percent", value="50")
+    with pytest.raises(ValidationError, match="Admin must approve"):
+        pay(cart, cashier, Tender("cash", "6.00"))
+
+
+@pytest.mark.parametrize(
+    "kind, value",
+    [("percent", "101"), ("percent", "-1"), ("amount", "1.001"), ("x", "1")],
+)
+def test_bad_discounts_are_refused(cart, cashier, case, kind, value):
+    ring_up(cart, cashier, case)
+    with pytest.raises(ValidationError):
+        services.set_cart_discount(cart, by=cashier, kind=kind, value=value)
+    assert Cart.objects.get(pk=cart.pk).discount_value == Decimal("0.00")
+
+
+# Shifts.
+
+
+def test_a_cashier_has_one_open_shift_at_a_time(shift, cashier):
+    with pytest.raises(ValidationError):
+        services.open_shift(by=cashier, opening_float="50.00")
+
+
+def test_closing_compares_counted_with_expected_per_method(cart, cashier, case, shift):
+    ring_up(cart, cashier, case, quantity=2)
+    pay(cart, cashier, Tender("cash", "10.00"), Tender("card", "14.00", "9876"))
+    services.record_cash_movement(
+        shift, by=cashier, kind="payout", amount="5.00", reason="Milk"
+    )
+    closed = services.close_shift(
+        shift, by=cashier, counted={"cash": Decimal("104.00"), "card": Decimal("14.00")}
+    )
+    counts = {
+        c.method: (c.expected, c.counted, c.difference) for c in closed.counts.all()
+    }
+    assert counts["cash"] == (Decimal("105.00"), Decimal("104.00"), Decimal("-1.00"))
+    assert counts["card"] == (Decimal("14.00"), Decimal("14.00"), Decimal("0.00"))
+    assert closed.status == "closed"
+    with pytest.raises(ValidationError):
+        services.record_cash_movement(
+            closed, by=cashier, kind="drop", amount="1", reason="x"
+        )
+
+
+def test_a_big_cash_difference_needs_an_admin_to_close(shift, cashier, manager):
+    with pytest.raises(ValidationError, match="an Admin must approve"):
+        services.close_shift(shift, by=cashier, counted={"cash": Decimal("80.00")})
+    assert Shift.objects.get(pk=shift.pk).status == "open"
+    closed = services.close_shift(
+        shift, by=cashier, counted={"cash": Decimal("80.00")}, approver=manager
+    )
+    assert closed.difference_approved_by == manager
+
+
+# Returns and voids.
+
+
+@pytest.fixture
+def sold(cart, cashier, case):
+    """A sale of 3 cases (36.00) paid by card."""
+    ring_up(cart, cashier, case, quantity=3)
+    return pay(cart, cashier, Tender("card", "36.00", "5555"))
+
+
+def test_a_return_restocks_credits_and_refunds_to_the_original_method(
+    sold, cashier, manager, case
+):
+    [line] = sold.lines.all()
+    sale_return = services.return_items(
+        sold, [ReturnInput(line, 1)], by=cashier, approver=manager, reason="Wrong model"
+    )
+    assert sale_return.number == "RET-000001"
+    assert sale_return.total == Decimal("12.00")
+    assert on_hand(case) == 8
+    refund = Payment.objects.get(amount__lt=0)
+    assert (refund.amount, refund.method, refund.received_by) == (
+        Decimal("-12.00"),
+        "card",
+        cashier,
+    )
+    invoice = Invoice.objects.get(pk=sold.invoice_id)
+    assert invoice.balance == Decimal("0.00")
+    assert sale_return.credit_note.credited_invoice == invoice
+
+
+def test_damaged_items_come_back_without_restocking(sold, cashier, manager, case):
+    [line] = sold.lines.all()
+    services.return_items(
+        sold, [ReturnInput(line, 2, restock=False)], by=cashier, approver=manager,
+        reason="Cracked", refund_method="cash",
+    )  # fmt: skip
+    assert on_hand(case) == 7
+    assert Payment.objects.get(amount__lt=0).method == "cash"
+
+
+def test_nobody_returns_more_than_was_sold(sold, cashier, manager):
+    [line] = sold.lines.all()
+    services.return_items(
+        sold, [ReturnInput(line, 2)], by=cashier, approver=manager, reason="x"
+    )
+    with pytest.raises(ValidationError, match="1 can still be returned"):
+        services.return_items(
+            sold, [ReturnInput(line, 2)], by=cashier, approver=manager, reason="x"
+        )
+
+
+def test_returning_a_line_bit_by_bit_credits_exactly_what_it_cost(
+    cart, cashier, case, manager
+):
+    line = ring_up(cart, cashier, case, quantity=3)
+    services.set_line_discount(cart, line.pk, by=cashier, kind="amount", value="1.00")
+    sale = pay(cart, cashier, Tender("cash", "35.00"))  # 36.00 - 1.00 = 35.00
+    [sold_line] = sale.lines.all()
+    for _ in range(3):
+        services.return_items(
+            sale, [ReturnInput(sold_line, 1)], by=cashier, approver=manager, reason="x"
+        )
+        sold_line.refresh_from_db()
+    credited = sum(r.total for r in sale.returns.all())
+    assert credited == Decimal("35.00")
+    assert Invoice.objects.get(pk=sale.invoice_id).balance == Decimal("0.00")
+
+
+def test_a_return_needs_an_admins_approval(sold, cashier):
+    [line] = sold.lines.all()
+    with pytest.raises(ValidationError, match="Admin"):
+        services.return_items(
+            sold, [ReturnInput(line, 1)], by=cashier, approver=cashier, reason="x"
+        )
+    assert not sold.returns.exists()
+
+
+def test_store_credit_leaves_the_money_on_the_customers_account(
+    cart, cashier, case, manager
+):
+    customer = CustomerFactory()
+    services.set_cart_customer(cart, by=cashier, customer=customer)
+    ring_up(cart, cashier, case)
+    sale = pay(cart, cashier, Tender("cash", "12.00"))
+    services.return_items(
+        sale, [ReturnInput(sale.lines.get(), 1)], by=cashier, approver=manager,
+        reason="Changed mind", refund_method="store_credit",
+    )  # fmt: skip
+    assert not Payment.objects.filter(amount__lt=0).exists()
+    assert Invoice.objects.filter(customer=customer).total_balance() == Decimal(
+        "-12.00"
+    )
+
+
+def test_voiding_a_sale_reverses_everything_without_deleting_anything(
+    sold, manager, case
+):
+    voided = services.void_sale(sold, by=manager, reason="Rang up twice")
+    assert voided.status == SaleStatus.VOIDED
+    assert on_hand(case) == 10
+    invoice = Invoice.objects.get(pk=sold.invoice_id)
+    assert (invoice.amount_credited, invoice.amount_paid, invoice.balance) == (
+        Decimal("36.00"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+    )
+    assert Sale.objects.filter(pk=sold.pk).exists()
+
+
+def test_only_an_admin_voids_and_only_within_the_open_shift(
+    sold, cashier, manager, shift
+):
+    with pytest.raises(ValidationError):
+        services.void_sale(sold, by=cashier, reason="x")
+    services.close_shift(shift, by=cashier, counted={"cash": "100.00", "card": "36.00"})
+    with pytest.raises(ValidationError, match="closed shift"):
+        services.void_sale(sold, by=manager, reason="x")
+
+
+def test_receipts_are_found_by_number_as_typed_or_scanned(sold):
+    assert services.find_sale("r-000001") == sold
+    assert services.find_sale("1") == sold
+    assert services.find_sale("R-999999") is None
