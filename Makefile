@@ -14,7 +14,7 @@ run: $(VENV)/.runtime system-deps-run
 	DEBUG=true $(MANAGE) runserver 127.0.0.1:8000
 
 test: $(VENV)/.dev system-deps-test
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # The suite against PostgreSQL, as CI runs it.
 test-postgres: $(VENV)/.dev

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class SalesConfig(AppConfig):
     name = "sales"
     verbose_name = "Sales"
+
+    def ready(self):
+        from accounts.access import VIEW_SALES
+        from customers.panels import register_panel
+
+        register_panel("Sales", "sales:customer_sales", order=5, permission=VIEW_SALES)

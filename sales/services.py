@@ -274,15 +274,21 @@ def set_cart_discount(cart: Cart, *, by: User, kind: str, value) -> None:
     cart.save(update_fields=["discount_kind", "discount_value", "updated_at"])
 
 
-@transaction.atomic
 def approve_discount(
     cart: Cart, *, by: User, username: str, password: str, request=None
 ):
     """An Admin signs off the cart's current discount at the cashier's till."""
-    cart = _lock_cart(cart, by)
+    # Checked outside the transaction: a refusal must not roll back django-axes'
+    # record of the failed password, or a till could guess it without lockout.
     approver = authenticate(request, username=username, password=password)
     if approver is None or not approver.has_perm(APPROVE_DISCOUNTS):
         raise ValidationError("That is not an Admin's username and password.")
+    return _record_discount_approval(cart, by=by, approver=approver)
+
+
+@transaction.atomic
+def _record_discount_approval(cart, *, by, approver):
+    cart = _lock_cart(cart, by)
     shop = ShopSettings.load()
     priced = price_cart(
         cart, cart_lines(cart), prices_include_tax=shop.prices_include_tax
@@ -757,7 +763,14 @@ def void_sale(sale: Sale, *, by: User, reason: str) -> Sale:
         by=by,
         reason=f"Sale {sale.number} voided: {reason.strip()}",
     )
-    _refund_overpayment(sale.invoice, by=by, method=REFUND_TO_ORIGINAL, reason=reason)
+    # The money goes back out of the drawer of the sale's (open) shift.
+    _refund_overpayment(
+        sale.invoice,
+        by=sale.shift.cashier,
+        approver=by,
+        method=REFUND_TO_ORIGINAL,
+        reason=reason,
+    )
     sale.status = SaleStatus.VOIDED
     sale.voided_by = by
     sale.voided_at = timezone.now()

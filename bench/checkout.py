@@ -1,0 +1,271 @@
+"""Checkout throughput and latency: simulated cashiers over HTTP against gunicorn.
+
+    .venv/bin/python bench/checkout.py                  # SQLite and PostgreSQL
+    .venv/bin/python bench/checkout.py --db sqlite --seconds 10
+
+Each cashier signs in, opens a shift, then repeatedly scans one product and
+checks out with cash, exactly as the till's forms do. Two runs per database:
+  closed: every cashier checks out again as soon as the last one finished;
+  paced:  every cashier checks out about once a second.
+Only the checkout request is timed. The last lines are one summary per run:
+  checkout db=postgres mode=closed clients=10 per_s=... p50_ms=... ...
+"""
+
+import argparse
+import http.client
+import os
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = 8799
+PASSWORD = "bench-pass-2026"  # noqa: S105 (a throwaway benchmark database)
+POSTGRES = "postgres://postgres@127.0.0.1:5432/pos_bench"
+
+
+def environment(db, workdir):
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "pos_project.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "STATIC_ROOT": str(workdir / "static"),
+        "LOG_LEVEL": "WARNING",
+        "CELERY_BROKER_URL": "",
+    }
+    if db == "postgres":
+        env["DATABASE_URL"] = POSTGRES
+    else:
+        env.pop("DATABASE_URL", None)
+        env["SQLITE_PATH"] = str(workdir / "bench.sqlite3")
+    return env
+
+
+def manage(env, *args):
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+SETUP = """
+from decimal import Decimal
+from accounts.models import Role, TaxRate, User
+from inventory import services as stock
+from inventory.models import Category, Product, Supplier
+
+owner = User.objects.create_user(
+    "bench-owner", password="{password}", role=Role.SUPER_ADMIN
+)
+for n in range({clients}):
+    User.objects.create_user(f"bench{{n}}", password="{password}", role=Role.USER)
+rate = TaxRate.default()
+supplier = Supplier.objects.create(name="Bench supplier")
+category = Category.objects.create(name="Bench")
+products = [
+    Product.objects.create(
+        name=f"Bench item {{n}}", sku=f"BENCH-{{n}}", barcode=f"99{{n:011d}}",
+        sale_price=Decimal("9.99"), tax_rate=rate, category=category, supplier=supplier,
+    )
+    for n in range({clients})
+]
+stock.record_opening_stock([stock.StockLine(p, 1_000_000) for p in products], by=owner)
+"""
+
+
+def prepare(db, env, clients):
+    if db == "postgres":
+        psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc"]
+        subprocess.run([*psql, "DROP DATABASE IF EXISTS pos_bench"], check=True)
+        subprocess.run([*psql, "CREATE DATABASE pos_bench"], check=True)
+    manage(env, "migrate", "--noinput")
+    manage(env, "collectstatic", "--noinput")
+    manage(env, "shell", "-c", SETUP.format(password=PASSWORD, clients=clients))
+
+
+def start_server(env, workers):
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "pos_project.wsgi",
+            "--bind", f"127.0.0.1:{PORT}",
+            "--workers", str(workers),
+            "--log-level", "warning",
+        ],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+class Cashier:
+    """One till: a kept-alive connection, a session cookie and a CSRF token."""
+
+    def __init__(self, number):
+        self.number = number
+        self.cookies = {}
+        self.connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+
+    def request(self, method, path, data=None):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if data is not None:
+            body = urlencode(data)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["X-CSRFToken"] = self.cookies.get("csrftoken", "")
+            headers["Referer"] = f"http://127.0.0.1:{PORT}{path}"
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, value = header.split(";", 1)[0].split("=", 1)
+            self.cookies[name] = value
+        return response.status, response.headers.get("Location", ""), text
+
+    def sign_in(self):
+        self.request("GET", "/sign-in/")
+        status, _, _ = self.request(
+            "POST", "/sign-in/",
+            {"username": f"bench{self.number}", "password": PASSWORD,
+             "csrfmiddlewaretoken": self.cookies.get("csrftoken", "")},
+        )  # fmt: skip
+        if status != 302:
+            raise SystemExit(f"bench{self.number} could not sign in ({status})")
+        self.request("POST", "/shifts/open/", {"opening_float": "100.00"})
+        status, _, page = self.request("GET", "/till/")
+        if status != 200 or "scan-box" not in page:
+            raise SystemExit(f"bench{self.number} has no till ({status})")
+
+    def sell_once(self):
+        """Scan the cashier's product and pay cash; the checkout's time in seconds."""
+        status, _, _ = self.request(
+            "POST", "/till/scan/", {"code": f"BENCH-{self.number}"}
+        )
+        if status not in (200, 302):
+            return None, f"scan {status}"
+        data = {
+            "token": uuid.uuid4().hex,
+            "tender-TOTAL_FORMS": "1",
+            "tender-INITIAL_FORMS": "0",
+            "tender-MIN_NUM_FORMS": "0",
+            "tender-MAX_NUM_FORMS": "4",
+            "tender-0-method": "cash",
+            "tender-0-amount": "10.00",
+            "tender-0-reference": "",
+        }
+        started = time.perf_counter()
+        status, location, page = self.request("POST", "/till/checkout/", data)
+        elapsed = time.perf_counter() - started
+        if status != 302 or "/receipt/" not in location:
+            reason = re.search(r'class="[^"]*alert[^"]*"[^>]*>\s*([^<]{0,120})', page)
+            return (
+                None,
+                f"checkout {status} {reason.group(1).strip() if reason else ''}",
+            )
+        return elapsed, None
+
+
+def run(cashiers, seconds, paced):
+    timings, errors, lock = [], [], threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def work(cashier):
+        next_tick = time.perf_counter()
+        while time.perf_counter() < deadline:
+            elapsed, error = cashier.sell_once()
+            with lock:
+                (errors.append(error) if error else timings.append(elapsed))
+            if paced:
+                next_tick += 1.0
+                time.sleep(max(0.0, next_tick - time.perf_counter()))
+
+    threads = [threading.Thread(target=work, args=(c,)) for c in cashiers]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return timings, errors, time.perf_counter() - started
+
+
+def percentile(values, share):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def bench(db, clients, seconds, workers):
+    workdir = Path(tempfile.mkdtemp(prefix="pos-bench-"))
+    env = environment(db, workdir)
+    prepare(db, env, clients)
+    server = start_server(env, workers)
+    lines = []
+    try:
+        cashiers = [Cashier(n) for n in range(clients)]
+        for cashier in cashiers:
+            cashier.sign_in()
+        for cashier in cashiers:  # warm up every worker and connection
+            cashier.sell_once()
+        for mode, paced in (("closed", False), ("paced", True)):
+            timings, errors, wall = run(cashiers, seconds, paced)
+            ms = [t * 1000 for t in timings]
+            line = (
+                f"checkout db={db} mode={mode} clients={clients} "
+                f"per_s={len(timings) / wall:.1f} p50_ms={percentile(ms, 0.5):.1f} "
+                f"p95_ms={percentile(ms, 0.95):.1f} p99_ms={percentile(ms, 0.99):.1f} "
+                f"mean_ms={statistics.fmean(ms) if ms else float('nan'):.1f} "
+                f"errors={len(errors)}"
+            )
+            if errors:
+                print(f"  first errors: {errors[:3]}", file=sys.stderr)
+            print(line, flush=True)
+            lines.append(line)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return lines
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--clients", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    args = parser.parse_args()
+    databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    summary = []
+    for db in databases:
+        summary += bench(db, args.clients, args.seconds, args.workers)
+    print()
+    for line in summary:
+        print(line)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The till's screens, by area: the till itself, receipts, shifts, returns."""
