@@ -15,6 +15,12 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 HAVE_BROWSER = bool(shutil.which(CHROMIUM))
 ARTIFACTS = Path(__file__).parent / "test-artifacts"
+VIEWPORTS = {
+    "till": {"width": 1366, "height": 768},
+    "tablet": {"width": 820, "height": 1180},
+    "phone": {"width": 390, "height": 844},
+}
+CDN = "https://cdn.jsdelivr.net/**"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -149,3 +155,21 @@ def artifacts():
     """A folder for screenshots that people look at (git-ignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def open_page(browser):
+    """open_page(viewport): a page in a fresh context, closed after the test."""
+    contexts = []
+
+    def open_(viewport="till", block_cdn=True):
+        context = browser.new_context(viewport=VIEWPORTS[viewport])
+        contexts.append(context)
+        if block_cdn:
+            # As in a shop whose internet is down: every CDN request fails.
+            context.route(CDN, lambda route: route.abort("internetdisconnected"))
+        return context.new_page()
+
+    yield open_
+    for context in contexts:
+        context.close()

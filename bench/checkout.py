@@ -14,6 +14,7 @@ Only the checkout request is timed. The last lines are one summary per run:
 import argparse
 import http.client
 import os
+import random
 import re
 import secrets
 import shutil
@@ -194,6 +195,10 @@ def run(cashiers, seconds, paced):
 
     def work(cashier):
         next_tick = time.perf_counter()
+        if paced:
+            # Real cashiers are not in step: each starts somewhere in the first second.
+            next_tick += random.random()
+            time.sleep(max(0.0, next_tick - time.perf_counter()))
         while time.perf_counter() < deadline:
             elapsed, error = cashier.sell_once()
             with lock:

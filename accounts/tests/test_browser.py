@@ -1,18 +1,14 @@
 """Browser tests in Debian's Chromium: sign-in, navigation, assets offline."""
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from accounts.models import Role, ShopSettings
 from accounts.tests.factories import PASSWORD, UserFactory
+from conftest import VIEWPORTS
 
 pytestmark = pytest.mark.browser
 
-VIEWPORTS = {
-    "till": {"width": 1366, "height": 768},
-    "tablet": {"width": 820, "height": 1180},
-    "phone": {"width": 390, "height": 844},
-}
-CDN = "https://cdn.jsdelivr.net/**"
 
 STAFF_NAV = ["Home", "Till", "Sales", "Customers", "Billing", "Products"]
 NAV = {
@@ -29,24 +25,6 @@ def shop(transactional_db):
     shop.address = "12 Market Street"
     shop.save()
     return shop
-
-
-@pytest.fixture
-def open_page(browser):
-    """open_page(viewport): a page in a fresh context, closed after the test."""
-    contexts = []
-
-    def open_(viewport="till", block_cdn=True):
-        context = browser.new_context(viewport=VIEWPORTS[viewport])
-        contexts.append(context)
-        if block_cdn:
-            # As in a shop whose internet is down: every CDN request fails.
-            context.route(CDN, lambda route: route.abort("internetdisconnected"))
-        return context.new_page()
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 def sign_in(page, live_server, username):
@@ -82,8 +60,17 @@ def test_each_role_signs_in_and_sees_its_navigation(
             page.locator("#nav-main").wait_for(state="visible")
         assert nav_labels(page) == NAV[role]
         if role in ADMIN_MENU:
-            page.locator("[data-testid=nav] .dropdown-toggle", has_text="Admin").click()
+            toggle = page.locator(
+                "[data-testid=nav] .dropdown-toggle", has_text="Admin"
+            )
             items = page.locator("[data-testid=nav] .dropdown-menu.show .dropdown-item")
+            for _ in range(3):  # a click during the menu's slide-open can be lost
+                toggle.click()
+                try:
+                    items.first.wait_for(state="visible", timeout=2000)
+                    break
+                except PlaywrightTimeout:
+                    continue
             assert [t.strip() for t in items.all_inner_texts()] == ADMIN_MENU[role]
             page.keyboard.press("Escape")
         assert page.locator("h1").inner_text().startswith("Hello")

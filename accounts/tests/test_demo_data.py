@@ -6,10 +6,14 @@ from django.test import RequestFactory
 
 from accounts.models import Role, ShopSettings, User
 
+# Small sizes: these tests are about accounts; sales/tests/test_demo.py loads
+# the full demo once.
+SMALL = ["--customers", "20", "--invoices", "5", "--sales", "10"]
+
 
 def run(*args, **env):
     out = StringIO()
-    call_command("demo_data", *args, stdout=out)
+    call_command("demo_data", *args, *SMALL, stdout=out)
     return out.getvalue()
 
 

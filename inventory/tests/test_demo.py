@@ -6,7 +6,8 @@ from inventory.models import Product, StockMove
 
 
 def load(*args):
-    call_command("demo_data", *args, stdout=StringIO())
+    small = ["--customers", "20", "--invoices", "5", "--sales", "10"]
+    call_command("demo_data", *args, *small, stdout=StringIO())
 
 
 def test_demo_data_fills_a_realistic_catalogue_with_some_low_and_out_of_stock(db):

@@ -14,29 +14,6 @@ from sales.tests.factories import make_sale
 
 pytestmark = pytest.mark.browser
 
-VIEWPORTS = {
-    "till": {"width": 1366, "height": 768},
-    "phone": {"width": 390, "height": 844},
-}
-CDN = "https://cdn.jsdelivr.net/**"
-
-
-@pytest.fixture
-def open_page(browser):
-    """open_page(viewport): a page in a fresh context, closed after the test."""
-    contexts = []
-
-    def open_(viewport="till"):
-        context = browser.new_context(viewport=VIEWPORTS[viewport])
-        contexts.append(context)
-        # As in a shop whose internet is down: every CDN request fails.
-        context.route(CDN, lambda route: route.abort("internetdisconnected"))
-        return context.new_page()
-
-    yield open_
-    for context in contexts:
-        context.close()
-
 
 @pytest.fixture
 def sold(transactional_db):

@@ -8,36 +8,13 @@ from playwright.sync_api import expect
 
 from accounts.models import Role, ShopSettings
 from accounts.tests.factories import PASSWORD, UserFactory
+from conftest import VIEWPORTS
 from inventory import services as stock
 from inventory.tests.factories import ProductFactory, ServiceFactory, TaxRateFactory
 from invoices.models import Payment
 from sales.models import Sale
 
 pytestmark = pytest.mark.browser
-
-VIEWPORTS = {
-    "till": {"width": 1366, "height": 768},
-    "tablet": {"width": 820, "height": 1180},
-    "phone": {"width": 390, "height": 844},
-}
-CDN = "https://cdn.jsdelivr.net/**"
-
-
-@pytest.fixture
-def open_page(browser):
-    """open_page(viewport): a page in a fresh context, closed after the test."""
-    contexts = []
-
-    def open_(viewport="till"):
-        context = browser.new_context(viewport=VIEWPORTS[viewport])
-        contexts.append(context)
-        # As in a shop whose internet is down: every CDN request fails.
-        context.route(CDN, lambda route: route.abort("internetdisconnected"))
-        return context.new_page()
-
-    yield open_
-    for context in contexts:
-        context.close()
 
 
 @pytest.fixture
