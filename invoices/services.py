@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.access import CREDIT_INVOICES, REFUND_PAYMENTS, VOID_INVOICES
@@ -343,6 +344,8 @@ def record_payment(
         raise ValidationError(
             f"{amount} is more than the {invoice.balance} left to pay on {invoice}."
         )
+    if method == PaymentMethod.STORE_CREDIT:
+        _draw_store_credit(invoice, amount, by=by)
     payment = Payment.objects.create(
         invoice=invoice,
         amount=amount,
@@ -354,6 +357,55 @@ def record_payment(
     )
     _apply_payment(invoice, amount)
     return payment
+
+
+def store_credit_of(customer) -> Decimal:
+    """What the shop owes a customer: the credit on their overpaid invoices."""
+    if customer is None:
+        return ZERO
+    credit = Invoice.objects.filter(customer=customer, balance__lt=0).exclude(
+        status__in=[InvoiceStatus.DRAFT, InvoiceStatus.VOID]
+    )
+    return -credit.aggregate(total=Sum("balance", default=ZERO))["total"]
+
+
+def _draw_store_credit(invoice, amount, *, by):
+    """Move `amount` of the customer's credit onto `invoice`.
+
+    The credit sits on invoices the customer overpaid (a negative balance, e.g.
+    after a return refunded as store credit). Each of those, oldest first, gets
+    a negative store-credit payment, so the credit is spent once and the
+    customer's total balance is unchanged by the move.
+    """
+    if invoice.customer is None:
+        raise ValidationError("Store credit needs a customer on the invoice.")
+    # Locked, oldest first: two tills spending the same credit queue here.
+    sources = list(
+        Invoice.objects.select_for_update()
+        .filter(customer=invoice.customer, balance__lt=0)
+        .exclude(status__in=[InvoiceStatus.DRAFT, InvoiceStatus.VOID])
+        .exclude(pk=invoice.pk)
+        .order_by("issue_date", "pk")
+    )
+    available = -sum((source.balance for source in sources), ZERO)
+    if amount > available:
+        raise ValidationError(
+            f"{invoice.customer} has {available} of store credit, not {amount}."
+        )
+    left = amount
+    for source in sources:
+        used = min(-source.balance, left)
+        Payment.objects.create(
+            invoice=source,
+            amount=-used,
+            method=PaymentMethod.STORE_CREDIT,
+            note=f"Store credit used on {invoice}",
+            received_by=by,
+        )
+        _apply_payment(source, -used)
+        left -= used
+        if not left:
+            break
 
 
 @transaction.atomic

@@ -64,3 +64,21 @@ def test_invoice_numbers_stay_gapless_when_some_transactions_fail(clerk, race):
     assert len(numbers) == 8
     assert numbers == [f"INV-{n:06d}" for n in range(1, 9)]
     assert Invoice.objects.count() == 8
+
+
+def test_two_tills_cannot_spend_the_same_store_credit(clerk, race):
+    from customers.tests.factories import CustomerFactory
+
+    customer = CustomerFactory()
+    paid = make_invoice(by=clerk, customer=customer, lines=[line(unit_price="50.00")])
+    services.record_payment(paid, by=clerk, amount="50.00", method="cash")
+    services.credit_invoice(paid, [line(unit_price="25.00")], by=clerk, reason="return")
+    credit = services.store_credit_of(customer)
+    bills = [make_invoice(by=clerk, customer=customer) for _ in range(2)]
+
+    results = race(2, lambda i: services.record_payment(
+        bills[i], by=clerk, amount=str(credit), method="store_credit"
+    ))  # fmt: skip
+
+    assert sorted(type(r).__name__ for r in results) == ["Payment", "ValidationError"]
+    assert services.store_credit_of(customer) == Decimal("0.00")

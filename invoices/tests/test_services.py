@@ -374,3 +374,47 @@ def test_a_reference_longer_than_40_characters_is_refused(invoice, cashier):
     with pytest.raises(ValidationError):
         pay(invoice, cashier, "10.00", reference="x" * 41)
     assert not Payment.objects.exists()
+
+
+# Store credit.
+
+
+@pytest.fixture
+def credit(manager, cashier, customer):
+    """A customer with 30.00 of store credit: a paid invoice partly credited."""
+    paid = make_invoice(by=manager, customer=customer, lines=[line(unit_price="50.00")])
+    pay(paid, cashier, "50.00")
+    services.credit_invoice(
+        paid, [line(unit_price="30.00")], by=manager, reason="return"
+    )
+    assert services.store_credit_of(customer) == Decimal("30.00")
+    return paid
+
+
+def test_store_credit_pays_an_invoice_once_and_moves_no_money(
+    credit, manager, cashier, customer
+):
+    new = make_invoice(by=manager, customer=customer, lines=[line(unit_price="20.00")])
+    before = Invoice.objects.filter(customer=customer).total_balance()
+    pay(new, cashier, "20.00", method="store_credit")
+    assert fresh(new).status == InvoiceStatus.PAID
+    assert fresh(credit).balance == Decimal("-10.00")
+    assert services.store_credit_of(customer) == Decimal("10.00")
+    # Credit moved from one invoice to another: the customer owes the same.
+    assert Invoice.objects.filter(customer=customer).total_balance() == before
+
+
+def test_nobody_spends_more_store_credit_than_there_is(
+    credit, manager, cashier, customer
+):
+    new = make_invoice(by=manager, customer=customer, lines=[line(unit_price="50.00")])
+    with pytest.raises(ValidationError, match="has 30.00 of store credit"):
+        pay(new, cashier, "30.01", method="store_credit")
+    assert not new.payments.exists()
+    assert fresh(credit).balance == Decimal("-30.00")
+
+
+def test_a_walk_in_invoice_cannot_be_paid_with_store_credit(manager, cashier):
+    walk_in = make_invoice(by=manager)
+    with pytest.raises(ValidationError, match="needs a customer"):
+        pay(walk_in, cashier, "1.00", method="store_credit")
