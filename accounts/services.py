@@ -187,12 +187,15 @@ def next_number(name: str) -> int:
     """
     if not connection.in_atomic_block:
         raise RuntimeError("Allocate document numbers inside the creating transaction.")
-    try:
-        with transaction.atomic():
-            Sequence.objects.get_or_create(name=name)
-    except IntegrityError:
-        pass  # another transaction created it first
-    sequence = Sequence.objects.select_for_update().get(name=name)
+    sequence = Sequence.objects.select_for_update().filter(name=name).first()
+    if sequence is None:
+        # The first document of its kind: make the counter, once, then lock it.
+        try:
+            with transaction.atomic():
+                Sequence.objects.create(name=name)
+        except IntegrityError:
+            pass  # another transaction created it first
+        sequence = Sequence.objects.select_for_update().get(name=name)
     sequence.last_value += 1
     sequence.save(update_fields=["last_value"])
     return sequence.last_value
