@@ -1,11 +1,9 @@
 import django_filters
 from django import forms
 
+from pos_project.filters import select
+
 from .models import Category, Product, StockState, Supplier
-
-
-def select(**attrs):
-    return forms.Select(attrs={"class": "form-select", **attrs})
 
 
 class ProductFilter(django_filters.FilterSet):

@@ -4,20 +4,9 @@ from django.db.models import Q
 
 from accounts.models import PaymentMethod, User
 from customers.models import Customer
+from pos_project.filters import checkbox, date_range, select
 
 from .models import Invoice, InvoiceSource, InvoiceStatus, Payment
-
-
-def select(**attrs):
-    return forms.Select(attrs={"class": "form-select", **attrs})
-
-
-def date_input():
-    return forms.DateInput(attrs={"type": "date", "class": "form-control"})
-
-
-def checkbox():
-    return forms.CheckboxInput(attrs={"class": "form-check-input"})
 
 
 class CustomerFilter(django_filters.ModelChoiceFilter):
@@ -50,17 +39,8 @@ class InvoiceFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         label="Overdue only", method="filter_overdue", widget=checkbox()
     )
-    issued_from = django_filters.DateFilter(
-        field_name="issue_date",
-        lookup_expr="gte",
-        label="Issued from",
-        widget=date_input(),
-    )
-    issued_to = django_filters.DateFilter(
-        field_name="issue_date",
-        lookup_expr="lte",
-        label="Issued to",
-        widget=date_input(),
+    issued_from, issued_to = date_range(
+        "issue_date", labels=("Issued from", "Issued to")
     )
     customer = CustomerFilter()
 
@@ -91,18 +71,7 @@ class InvoiceFilter(django_filters.FilterSet):
 
 
 class PaymentFilter(django_filters.FilterSet):
-    received_from = django_filters.DateFilter(
-        field_name="received_at",
-        lookup_expr="date__gte",
-        label="From",
-        widget=date_input(),
-    )
-    received_to = django_filters.DateFilter(
-        field_name="received_at",
-        lookup_expr="date__lte",
-        label="To",
-        widget=date_input(),
-    )
+    received_from, received_to = date_range("received_at")
     method = django_filters.ChoiceFilter(
         choices=PaymentMethod.choices, empty_label="Any method", widget=select()
     )

@@ -1,29 +1,10 @@
 import django_filters
-from django import forms
 
 from accounts.models import User
 from customers.models import Customer
+from pos_project.filters import date_range, select, text_input
 
 from .models import Sale, SaleStatus, Shift, ShiftStatus
-
-
-def select(**attrs):
-    return forms.Select(attrs={"class": "form-select", **attrs})
-
-
-def date_input():
-    return forms.DateInput(attrs={"type": "date", "class": "form-control"})
-
-
-def text_input(placeholder, **attrs):
-    return forms.TextInput(
-        attrs={
-            "class": "form-control",
-            "placeholder": placeholder,
-            "type": "search",
-            **attrs,
-        }
-    )
 
 
 def staff_choices():
@@ -36,18 +17,7 @@ class SaleFilter(django_filters.FilterSet):
         label="Receipt number",
         widget=text_input("R-000123 or scan", autofocus=True),
     )
-    date_from = django_filters.DateFilter(
-        field_name="created_at",
-        lookup_expr="date__gte",
-        label="From",
-        widget=date_input(),
-    )
-    date_to = django_filters.DateFilter(
-        field_name="created_at",
-        lookup_expr="date__lte",
-        label="To",
-        widget=date_input(),
-    )
+    date_from, date_to = date_range("created_at")
     cashier = django_filters.ModelChoiceFilter(
         queryset=staff_choices(), empty_label="Any cashier", widget=select()
     )
@@ -81,15 +51,7 @@ class ShiftFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=ShiftStatus.choices, empty_label="Open and closed", widget=select()
     )
-    opened_from = django_filters.DateFilter(
-        field_name="opened_at",
-        lookup_expr="date__gte",
-        label="From",
-        widget=date_input(),
-    )
-    opened_to = django_filters.DateFilter(
-        field_name="opened_at", lookup_expr="date__lte", label="To", widget=date_input()
-    )
+    opened_from, opened_to = date_range("opened_at")
 
     class Meta:
         model = Shift
