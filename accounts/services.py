@@ -187,15 +187,30 @@ def next_number(name: str) -> int:
     """
     if not connection.in_atomic_block:
         raise RuntimeError("Allocate document numbers inside the creating transaction.")
-    sequence = Sequence.objects.select_for_update().filter(name=name).first()
-    if sequence is None:
-        # The first document of its kind: make the counter, once, then lock it.
+    number = _increment(name)
+    if number is None:
+        # The first document of its kind: make the counter, once, then count.
         try:
             with transaction.atomic():
                 Sequence.objects.create(name=name)
         except IntegrityError:
             pass  # another transaction created it first
-        sequence = Sequence.objects.select_for_update().get(name=name)
-    sequence.last_value += 1
-    sequence.save(update_fields=["last_value"])
-    return sequence.last_value
+        number = _increment(name)
+    return number
+
+
+def _increment(name):
+    """Add one to the counter and return it, or None if there is no counter yet.
+
+    One statement: the UPDATE locks the row (PostgreSQL and SQLite both
+    support UPDATE ... RETURNING), so the next till waits for this one.
+    """
+    table = connection.ops.quote_name(Sequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_value = last_value + 1 "  # noqa: S608 (the model's own table)
+            "WHERE name = %s RETURNING last_value",
+            [name],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]

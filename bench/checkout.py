@@ -144,6 +144,11 @@ class Cashier:
         for header in response.headers.get_all("Set-Cookie") or []:
             name, value = header.split(";", 1)[0].split("=", 1)
             self.cookies[name] = value
+        # A browser shows the flash messages ("Sale R-000042 complete.") on the
+        # page it is sent to next, which clears them. The cashiers here do not
+        # load those pages, so they drop them instead of letting them pile up
+        # (in the cookie, then in the session) over the whole run.
+        self.cookies.pop("messages", None)
         return response.status, response.headers.get("Location", ""), text
 
     def sign_in(self):

@@ -77,8 +77,14 @@ def _lock_products(product_ids):
 class _Ledger:
     """Collects the moves of one business action and writes them at once."""
 
-    def __init__(self, *, by, reason, reference=None, reference_label="", note=""):
+    # The product columns a move can change; a ledger writes only what it may.
+    FIELDS = ("on_hand", "needs_count", "low_stock_alerted", "cost_price")
+
+    def __init__(
+        self, *, by, reason, reference=None, reference_label="", note="", fields=FIELDS
+    ):
         self.by = by
+        self.fields = list(fields)
         self.reason = reason
         self.note = note
         self.reference_label = reference_label or (str(reference) if reference else "")
@@ -97,9 +103,12 @@ class _Ledger:
     def move(self, product, quantity, unit_cost=None):
         product.on_hand += quantity
         if product.on_hand > product.reorder_level:
-            product.low_stock_alerted = False
+            if product.low_stock_alerted:
+                product.low_stock_alerted = False
+                self.also_write("low_stock_alerted")
         elif self.reason in OUT_REASONS and not product.low_stock_alerted:
             product.low_stock_alerted = True
+            self.also_write("low_stock_alerted")
             self.newly_low.append(product.pk)
         self.touch(product)
         self.moves.append(
@@ -117,13 +126,21 @@ class _Ledger:
             )
         )
 
+    def also_write(self, field):
+        if field not in self.fields:
+            self.fields.append(field)
+
     def save(self):
         StockMove.objects.bulk_create(self.moves)
-        if self.products:
-            Product.objects.bulk_update(
-                list(self.products.values()),
-                ["on_hand", "needs_count", "low_stock_alerted", "cost_price"],
+        products = list(self.products.values())
+        if len(products) == 1:
+            # One product (the usual sale): a plain UPDATE, no CASE per column.
+            product = products[0]
+            Product.objects.filter(pk=product.pk).update(
+                **{field: getattr(product, field) for field in self.fields}
             )
+        elif products:
+            Product.objects.bulk_update(products, self.fields)
         if self.newly_low:
             enqueue_on_commit(alert_low_stock, self.newly_low)
         return self.moves
@@ -146,24 +163,27 @@ def take_stock(
     reference=None,
     reference_label: str = "",
     note: str = "",
+    shop: ShopSettings | None = None,
 ) -> list[StockMove]:
     """Take products out for a sale or a repair; refuse if stock is short.
 
     Products that track no stock (services) are skipped. With the shop setting
     "allow negative stock" a shortfall goes through and flags the product for a
     count. When stock falls to its reorder level Admins are alerted once.
+    `shop` saves reading the settings again when the caller has them.
     """
     if reason not in OUT_REASONS:
         raise ValueError(f"take_stock does not take stock for {reason!r}.")
     wanted = _merge(lines)
     locked = _lock_products(wanted)
-    allow_negative = ShopSettings.load().allow_negative_stock
+    allow_negative = (shop or ShopSettings.load()).allow_negative_stock
     ledger = _Ledger(
         by=by,
         reason=reason,
         reference=reference,
         reference_label=reference_label,
         note=note,
+        fields=["on_hand"],
     )
     short = []
     for product_id, quantity in wanted.items():
@@ -178,6 +198,7 @@ def take_stock(
                 )
                 continue
             product.needs_count = True
+            ledger.also_write("needs_count")
         ledger.move(product, -quantity)
     if short:
         raise ValidationError(short)

@@ -45,6 +45,17 @@ class LineInput:
     sku: str = ""
 
 
+@dataclass(frozen=True)
+class PaymentInput:
+    """One of several payments taken at once (the tenders of a split payment)."""
+
+    method: str
+    amount: Decimal | str
+    reference: str = ""
+    idempotency_key: str | None = None
+    note: str = ""
+
+
 # Checks shared by every money movement.
 
 
@@ -89,8 +100,8 @@ def check_reference(reference: str) -> str:
     return reference
 
 
-def check_method(method: str) -> str:
-    offered = ShopSettings.load().payment_methods
+def check_method(method: str, *, shop: ShopSettings | None = None) -> str:
+    offered = (shop or ShopSettings.load()).payment_methods
     if method not in PaymentMethod.values or method not in offered:
         raise ValidationError(f"The shop does not take payments by {method!r}.")
     return method
@@ -142,6 +153,11 @@ def _price_lines(lines, prices_include_tax):
 
 
 def _write_lines(invoice, priced):
+    _insert_lines(invoice, priced)
+    _set_totals(invoice, priced)
+
+
+def _insert_lines(invoice, priced):
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
             invoice=invoice,
@@ -158,6 +174,9 @@ def _write_lines(invoice, priced):
         )
         for position, line, quantity, unit_price, totals in priced
     )
+
+
+def _set_totals(invoice, priced):
     summary = document_totals([totals for *_, totals in priced])
     invoice.subtotal = summary.subtotal
     invoice.discount_total = summary.discount
@@ -175,12 +194,14 @@ def create_invoice(
     issue: bool = True,
     due_days: int | None = None,
     notes: str = "",
+    shop: ShopSettings | None = None,
 ) -> Invoice:
     """Bill `lines` (LineInput) to `customer` (none for a walk-in sale).
 
     Issued at once unless `issue` is False (a manual draft to finish later).
+    `shop` saves reading the settings again when the caller has them.
     """
-    shop = ShopSettings.load()
+    shop = shop or ShopSettings.load()
     if customer is not None and not customer.active:
         raise ValidationError(f"{customer} is deactivated; reactivate them first.")
     invoice = Invoice(
@@ -191,17 +212,57 @@ def create_invoice(
         prices_include_tax=shop.prices_include_tax,
         payment_terms_days=shop.payment_terms_days if due_days is None else due_days,
     )
+    # Priced and numbered first, so the invoice is written once, complete. The
+    # number comes from the locked counter in this same transaction: no gaps.
     priced = _price_lines(lines, invoice.prices_include_tax)
-    invoice.save()
-    _write_lines(invoice, priced)
+    _set_totals(invoice, priced)
     invoice.balance = invoice.total
-    invoice.save()
     if issue:
-        _issue(invoice, by=by)
+        _number_and_dates(invoice)
+    invoice.save(force_insert=True)
+    _insert_lines(invoice, priced)
+    return invoice
+
+
+@transaction.atomic
+def open_draft(
+    *, by: User, customer=None, source: str = InvoiceSource.MANUAL, notes: str = ""
+) -> Invoice:
+    """An empty draft, billed later: it takes deposits before its lines are known."""
+    shop = ShopSettings.load()
+    if customer is not None and not customer.active:
+        raise ValidationError(f"{customer} is deactivated; reactivate them first.")
+    return Invoice.objects.create(
+        customer=customer,
+        source=source,
+        notes=notes,
+        created_by=by,
+        prices_include_tax=shop.prices_include_tax,
+        payment_terms_days=shop.payment_terms_days,
+    )
+
+
+@transaction.atomic
+def set_draft_lines(invoice: Invoice, lines, *, by: User) -> Invoice:
+    """Replace what a draft bills (a repair's parts and labour once it is done)."""
+    invoice = _lock(invoice)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise ValidationError(f"{invoice} is issued; its lines never change.")
+    priced = _price_lines(lines, invoice.prices_include_tax)
+    invoice.lines.all().delete()
+    _write_lines(invoice, priced)
+    invoice.balance = invoice.total - invoice.amount_credited - invoice.amount_paid
+    invoice.save()
     return invoice
 
 
 def _issue(invoice, *, by):
+    _number_and_dates(invoice)
+    invoice.save()
+
+
+def _number_and_dates(invoice):
+    """Give the invoice its number, dates and the customer's details (unsaved)."""
     today = timezone.localdate()
     invoice.number = f"{NUMBER_PREFIX[invoice.kind]}-{next_number(invoice.kind):06d}"
     invoice.issue_date = today
@@ -211,7 +272,6 @@ def _issue(invoice, *, by):
         invoice.bill_to_address = invoice.customer.address
         invoice.bill_to_tax_id = invoice.customer.tax_id
     invoice.status = _status_after_change(invoice)
-    invoice.save()
 
 
 @transaction.atomic
@@ -230,15 +290,23 @@ def issue_invoice(
 
 @transaction.atomic
 def void_invoice(invoice: Invoice, *, by: User, reason: str) -> Invoice:
-    """Cancel an invoice issued by mistake; only while nothing is paid or credited."""
-    if not by.has_perm(VOID_INVOICES):
-        raise ValidationError("Only an Admin can void an invoice.")
+    """Cancel an invoice issued by mistake (an Admin), only while nothing is paid
+    or credited; or discard a draft, which was never sent, once its deposits are
+    refunded."""
     if not reason.strip():
         raise ValidationError("Say why the invoice is void.")
     invoice = _lock(invoice)
+    if invoice.status != InvoiceStatus.DRAFT and not by.has_perm(VOID_INVOICES):
+        raise ValidationError("Only an Admin can void an invoice.")
     if invoice.status == InvoiceStatus.VOID:
         raise ValidationError(f"{invoice} is already void.")
-    if invoice.payments.exists() or invoice.amount_credited:
+    if invoice.status == InvoiceStatus.DRAFT:
+        # A draft's deposits must have been refunded in full first.
+        if invoice.amount_paid:
+            raise ValidationError(
+                f"{invoice} holds {invoice.amount_paid} of deposits; refund them first."
+            )
+    elif invoice.payments.exists() or invoice.amount_credited:
         raise ValidationError(
             f"{invoice} has payments or credit notes; refund or credit it instead."
         )
@@ -312,11 +380,13 @@ def record_payment(
     reference: str = "",
     note: str = "",
     idempotency_key: str | None = None,
+    deposit: bool = False,
 ) -> Payment:
-    """Take a payment (a deposit, a split tender, a repayment) for an invoice.
+    """Take a payment (a split tender, a repayment) for an issued invoice, or
+    with `deposit` a deposit on a draft whose bill is not known yet.
 
-    Part payments are welcome; more than the balance is refused. A repeated
-    idempotency key returns the payment it already made.
+    Part payments are welcome; more than an issued invoice's balance is refused.
+    A repeated idempotency key returns the payment it already made.
     """
     if idempotency_key:
         earlier = _earlier_payment(idempotency_key, invoice)
@@ -332,15 +402,17 @@ def record_payment(
         earlier = _earlier_payment(idempotency_key, invoice)
         if earlier:
             return earlier
-    if invoice.is_credit_note or invoice.status not in (
-        InvoiceStatus.ISSUED,
-        InvoiceStatus.PARTIALLY_PAID,
-    ):
+    open_statuses = (
+        (InvoiceStatus.DRAFT,)
+        if deposit
+        else (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID)
+    )
+    if invoice.is_credit_note or invoice.status not in open_statuses:
         raise ValidationError(
             f"{invoice} is {invoice.get_status_display().lower()}; "
-            "it takes no payments."
+            f"it takes no {'deposits' if deposit else 'payments'}."
         )
-    if amount > invoice.balance:
+    if not deposit and amount > invoice.balance:
         raise ValidationError(
             f"{amount} is more than the {invoice.balance} left to pay on {invoice}."
         )
@@ -357,6 +429,84 @@ def record_payment(
     )
     _apply_payment(invoice, amount)
     return payment
+
+
+@transaction.atomic
+def record_payments(
+    invoice: Invoice,
+    payments,
+    *,
+    by: User,
+    locked: bool = False,
+    shop: ShopSettings | None = None,
+) -> list[Payment]:
+    """Take several payments (PaymentInput) for an issued invoice at once, with
+    record_payment's checks: one invoice lock, one insert, one balance update.
+
+    Together they may not come to more than the balance. A payment whose
+    idempotency key was already used for this invoice is returned, not taken
+    again. `locked` says the caller holds the invoice row as it is now (it
+    created or locked it in this transaction), so it is not read again.
+    """
+    payments = list(payments)
+    keys = [p.idempotency_key for p in payments if p.idempotency_key]
+    earlier = {}
+    if keys:
+        for payment in Payment.objects.filter(idempotency_key__in=keys):
+            if payment.invoice_id != invoice.pk:
+                raise ValidationError(
+                    "This payment form was already used for another invoice."
+                )
+            earlier[payment.idempotency_key] = payment
+    new = [p for p in payments if p.idempotency_key not in earlier]
+    if not new:
+        return [earlier[p.idempotency_key] for p in payments]
+    shop = shop or ShopSettings.load()
+    checked = [
+        (
+            p,
+            amount_of_money(p.amount),
+            check_method(p.method, shop=shop),
+            check_reference(p.reference),
+        )
+        for p in new
+    ]
+    if not locked:
+        invoice = _lock(invoice)
+    if invoice.is_credit_note or invoice.status not in (
+        InvoiceStatus.ISSUED,
+        InvoiceStatus.PARTIALLY_PAID,
+    ):
+        raise ValidationError(
+            f"{invoice} is {invoice.get_status_display().lower()}; "
+            "it takes no payments."
+        )
+    total = sum((amount for _, amount, _, _ in checked), ZERO)
+    if total > invoice.balance:
+        raise ValidationError(
+            f"{total} is more than the {invoice.balance} left to pay on {invoice}."
+        )
+    for _, amount, method, _ in checked:
+        if method == PaymentMethod.STORE_CREDIT:
+            _draw_store_credit(invoice, amount, by=by)
+    made = Payment.objects.bulk_create(
+        Payment(
+            invoice=invoice,
+            amount=amount,
+            method=method,
+            reference=reference,
+            note=p.note.strip()[:255],
+            received_by=by,
+            idempotency_key=p.idempotency_key or None,
+        )
+        for p, amount, method, reference in checked
+    )
+    _apply_payment(invoice, total)
+    made = iter(made)
+    return [
+        earlier[p.idempotency_key] if p.idempotency_key in earlier else next(made)
+        for p in payments
+    ]
 
 
 def store_credit_of(customer) -> Decimal:
@@ -470,6 +620,6 @@ def _earlier_payment(idempotency_key, invoice):
 def _apply_payment(invoice, amount):
     invoice.amount_paid += amount
     invoice.balance = invoice.total - invoice.amount_credited - invoice.amount_paid
-    if invoice.status != InvoiceStatus.VOID:
+    if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
         invoice.status = _status_after_change(invoice)
     invoice.save(update_fields=["amount_paid", "balance", "status"])

@@ -22,6 +22,11 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "django-insecure-development-only-key"  # noqa: S105 (DEBUG only)
 
+# Fernet keys that encrypt the device passcodes on repair tickets, newest first
+# (comma-separated; an older key still decrypts while passcodes are re-encrypted).
+# Unset: a key derived from SECRET_KEY, which `check --deploy` warns about.
+REPAIR_PASSCODE_KEYS = env.list("REPAIR_PASSCODE_KEYS", default=[])
+
 # The address staff reach the app at, for links in emails.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
@@ -97,19 +102,27 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{SQLITE_PATH}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite, with write transactions queued on a file lock
+    # (pos_project/sqlite/base.py).
+    DATABASES["default"]["ENGINE"] = "pos_project.sqlite"
+    # Tests run on a database in memory, as with Django's own engine name
+    # (pytest-django gives any other engine a test database file per worker).
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock when a transaction starts, so two tills
-        # queue on the busy timeout instead of failing to upgrade a read lock.
+        # queue (on the writer lock file, and for a write outside a transaction
+        # on the busy timeout) instead of failing to upgrade a read lock.
         "transaction_mode": "IMMEDIATE",
         "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
         "init_command": (
             "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
         ),
     }
-else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# Connections are kept between requests, SQLite's too: opening one (and setting
+# its pragmas) costs more than a checkout's queries.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

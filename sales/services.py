@@ -13,6 +13,8 @@ from decimal import Decimal
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.access import (
@@ -190,26 +192,33 @@ def find_product(code: str):
     code = (code or "").strip()
     if not code:
         return None
-    products = Product.objects.active().select_related("tax_rate")
-    return (
-        products.filter(barcode=code).first()
-        or products.filter(sku__iexact=code).first()
+    # One query; lower(sku) is what the unique index on SKUs is built on.
+    found = list(
+        Product.objects.active()
+        .select_related("tax_rate")
+        .alias(sku_lower=Lower("sku"))
+        .filter(Q(barcode=code) | Q(sku_lower=Lower(Value(code))))
+        .order_by("pk")[:2]
     )
+    by_barcode = [product for product in found if product.barcode == code]
+    return (by_barcode or found or [None])[0]
 
 
-@transaction.atomic
 def add_to_cart(
     cart: Cart, *, by: User, product=None, code: str = "", quantity: int = 1
 ):
     """Add a product (or one more of it). A scanned code finds it by barcode or SKU."""
+    # Looked up before the transaction, which on SQLite holds the write lock.
+    found = find_product(code) if product is None else product
+    return _add_to_cart(cart, by=by, product=found, code=code, quantity=quantity)
+
+
+@transaction.atomic
+def _add_to_cart(cart, *, by, product, code, quantity):
     cart = _lock_cart(cart, by)
     if product is None:
-        product = find_product(code)
-        if product is None:
-            raise ValidationError(
-                f"No product has the barcode or SKU {code.strip()!r}."
-            )
-    elif not product.active:
+        raise ValidationError(f"No product has the barcode or SKU {code.strip()!r}.")
+    if not product.active:
         raise ValidationError(f"{product.name} is no longer sold.")
     quantity = _quantity(quantity)
     if quantity == 0:
@@ -373,17 +382,26 @@ class Tender:
     reference: str = ""
 
 
-def checkout(cart: Cart, *, by: User, tenders, token: str) -> Sale:
-    """Sell what is in the cart, all or nothing; a repeated token returns the sale."""
+def checkout(
+    cart: Cart, *, by: User, tenders, token: str, shop: ShopSettings | None = None
+) -> Sale:
+    """Sell what is in the cart, all or nothing; a repeated token returns the sale.
+
+    `shop` saves reading the settings again when the caller has them.
+    """
     if not token or len(token) > 64:
         raise ValidationError("This checkout form has expired; reload the till.")
-    existing = Sale.objects.filter(checkout_token=token).first()
-    if existing:
-        return existing
+    shop = shop or ShopSettings.load()
+    tenders = list(tenders)
+    # Read and priced before the transaction, which on SQLite holds the
+    # database's write lock from its first statement; checked under the cart lock.
+    plan = _plan(cart, tenders, shop)
     try:
-        return _checkout(cart, by=by, tenders=tenders, token=token)
+        return _checkout(
+            cart, by=by, tenders=tenders, token=token, shop=shop, plan=plan
+        )
     except IntegrityError:
-        # A second submit of the same form got past the first check while the
+        # A second submit of the same form got past the token check while the
         # first was writing: the token's unique index stopped it. Hand back the
         # sale the first one made.
         existing = Sale.objects.filter(checkout_token=token).first()
@@ -392,8 +410,47 @@ def checkout(cart: Cart, *, by: User, tenders, token: str) -> Sale:
         raise
 
 
+@dataclass
+class _Plan:
+    """A cart's lines priced and its tenders planned, or why it cannot be sold."""
+
+    cart: Cart
+    lines: list
+    priced: object = None
+    payments: list = None
+    change: Decimal = ZERO
+    tendered: Decimal = ZERO
+    refusal: ValidationError | None = None  # of the cart
+    tender_refusal: ValidationError | None = None
+
+
+def _plan(cart, tenders, shop):
+    plan = _Plan(cart, cart_lines(cart))
+    try:
+        if not plan.lines:
+            raise ValidationError("The cart is empty.")
+        inactive = [line.product.name for line in plan.lines if not line.product.active]
+        if inactive:
+            raise ValidationError(f"No longer sold: {', '.join(inactive)}. Remove it.")
+        plan.priced = price_cart(
+            cart, plan.lines, prices_include_tax=shop.prices_include_tax
+        )
+    except ValidationError as exc:
+        # Told only under the cart lock: a resubmit of a sale already made
+        # (its cart now empty) gets that sale, not a refusal.
+        plan.refusal = exc
+        return plan
+    try:
+        plan.payments, plan.change, plan.tendered = _plan_tenders(
+            tenders, plan.priced.totals.total, shop
+        )
+    except ValidationError as exc:
+        plan.tender_refusal = exc
+    return plan
+
+
 @transaction.atomic
-def _checkout(cart, *, by, tenders, token):
+def _checkout(cart, *, by, tenders, token, shop, plan):
     # The cart lock queues a double click; the second finds the cart checked out.
     cart = Cart.objects.select_for_update().get(pk=cart.pk)
     existing = Sale.objects.filter(checkout_token=token).first()
@@ -403,22 +460,22 @@ def _checkout(cart, *, by, tenders, token):
         raise ValidationError(
             "This sale was already completed or moved to another till."
         )
+    if cart.updated_at != plan.cart.updated_at:
+        # Every change to a cart or its lines stamps the cart: this one changed
+        # after it was priced, so price it again.
+        plan = _plan(cart, tenders, shop)
     shift = current_shift(by)
     if shift is None:
         raise ValidationError("Open a shift before taking money.")
-    lines = cart_lines(cart)
-    if not lines:
-        raise ValidationError("The cart is empty.")
-    inactive = [line.product.name for line in lines if not line.product.active]
-    if inactive:
-        raise ValidationError(f"No longer sold: {', '.join(inactive)}. Remove it.")
-    shop = ShopSettings.load()
-    priced = price_cart(cart, lines, prices_include_tax=shop.prices_include_tax)
+    if plan.refusal:
+        raise plan.refusal
+    priced, lines = plan.priced, plan.lines
     _check_discount(cart, priced, by, shop)
+    if plan.tender_refusal:
+        raise plan.tender_refusal
     total = priced.totals.total
-    payments, change, tendered = _plan_tenders(tenders, total, shop)
-    on_account = total - sum(amount for _, amount, _ in payments)
-    customer = cart.customer
+    on_account = total - sum(amount for _, amount, _ in plan.payments)
+    customer = plan.cart.customer
     if on_account > 0:
         _check_on_account(customer, on_account)
 
@@ -437,6 +494,7 @@ def _checkout(cart, *, by, tenders, token):
         by=by,
         customer=customer,
         source=InvoiceSource.SALE,
+        shop=shop,
     )
     sale = Sale.objects.create(
         number=f"R-{next_number('sale'):06d}",
@@ -448,10 +506,10 @@ def _checkout(cart, *, by, tenders, token):
         discount_total=priced.totals.discount,
         tax_total=priced.totals.tax,
         total=total,
-        tendered=tendered,
-        change_given=change,
+        tendered=plan.tendered,
+        change_given=plan.change,
         checkout_token=token,
-        discount_approved_by=cart.discount_approved_by,
+        discount_approved_by_id=cart.discount_approved_by_id,
     )
     SaleLine.objects.bulk_create(
         SaleLine(
@@ -474,19 +532,24 @@ def _checkout(cart, *, by, tenders, token):
         by=by,
         reason=StockReason.SALE,
         reference=sale,
+        shop=shop,
     )
-    for index, (method, amount, reference) in enumerate(payments):
-        billing.record_payment(
-            invoice,
-            by=by,
-            amount=amount,
-            method=method,
-            reference=reference,
-            idempotency_key=f"{token}:{index}",
-        )
+    # The invoice was made above in this transaction: all tenders in one go,
+    # without locking and reading it again (its balance moves on this object).
+    billing.record_payments(
+        invoice,
+        [
+            billing.PaymentInput(
+                method, amount, reference, idempotency_key=f"{token}:{index}"
+            )
+            for index, (method, amount, reference) in enumerate(plan.payments)
+        ],
+        by=by,
+        locked=True,
+        shop=shop,
+    )
     cart.status = CartStatus.CHECKED_OUT
     cart.save(update_fields=["status", "updated_at"])
-    invoice.refresh_from_db()  # the payments moved its balance
     return sale
 
 
@@ -513,7 +576,7 @@ def _plan_tenders(tenders, total, shop):
     payments, tendered, cash_in = [], ZERO, ZERO
     for tender in tenders:
         amount = billing.amount_of_money(tender.amount, "Each payment")
-        method = billing.check_method(tender.method)
+        method = billing.check_method(tender.method, shop=shop)
         if method == PaymentMethod.STORE_CREDIT:
             raise ValidationError("Store credit is taken from the customer's page.")
         reference = billing.check_reference(tender.reference)

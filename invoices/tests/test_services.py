@@ -226,6 +226,67 @@ def test_drafts_void_and_paid_invoices_take_no_payments(manager, cashier, invoic
             pay(closed, cashier, "1.00")
 
 
+def split(*tenders):
+    return [services.PaymentInput(*tender) for tender in tenders]
+
+
+def test_several_payments_are_taken_at_once_with_one_balance_update(invoice, cashier):
+    made = services.record_payments(
+        invoice,
+        split(("card", "20.00", "1234", "t:0"), ("cash", "100.00", "", "t:1")),
+        by=cashier,
+    )
+    assert [(p.method, p.amount, p.reference) for p in made] == [
+        ("card", Decimal("20.00"), "1234"),
+        ("cash", Decimal("100.00"), ""),
+    ]
+    invoice = fresh(invoice)
+    assert (invoice.amount_paid, invoice.balance, invoice.status) == (
+        Decimal("120.00"),
+        Decimal("0.00"),
+        InvoiceStatus.PAID,
+    )
+
+
+@pytest.mark.parametrize(
+    "tenders",
+    [
+        [("cash", "100.00"), ("card", "20.01")],  # more than the balance together
+        [("cash", "10.00"), ("cheque", "10.00")],  # not offered
+        [("cash", "10.00"), ("card", "10.00", "4111 1111 1111 1111")],
+        [("cash", "10.00"), ("card", "0")],
+    ],
+)
+def test_payments_taken_at_once_are_all_refused_if_one_is(invoice, cashier, tenders):
+    with pytest.raises(ValidationError):
+        services.record_payments(invoice, split(*tenders), by=cashier)
+    assert not Payment.objects.exists()
+    assert fresh(invoice).balance == Decimal("120.00")
+
+
+def test_payments_taken_at_once_keep_their_idempotency_keys(invoice, cashier, manager):
+    first = services.record_payments(
+        invoice, split(("cash", "20.00", "", "k:0")), by=cashier
+    )
+    again = services.record_payments(
+        invoice,
+        split(("cash", "20.00", "", "k:0"), ("card", "5.00", "", "k:1")),
+        by=cashier,
+    )
+    assert again[0] == first[0]
+    assert fresh(invoice).balance == Decimal("95.00")
+    with pytest.raises(ValidationError, match="another invoice"):
+        services.record_payments(
+            make_invoice(by=manager), split(("cash", "1.00", "", "k:1")), by=cashier
+        )
+
+
+def test_paid_invoices_take_no_payments_at_once(invoice, cashier):
+    pay(invoice, cashier, "120.00")
+    with pytest.raises(ValidationError, match="takes no payments"):
+        services.record_payments(invoice, split(("cash", "1.00")), by=cashier)
+
+
 # Refunds, voids and credit notes.
 
 

@@ -159,6 +159,39 @@ def test_prices_come_from_the_product_at_checkout(cart, cashier, case, manager):
     assert pay(cart, cashier, Tender("card", "15.00")).total == Decimal("15.00")
 
 
+def test_a_cart_changed_after_the_till_read_it_is_priced_as_it_is_now(
+    cart, cashier, case
+):
+    ring_up(cart, cashier, case, quantity=2)
+    read_by_the_till = Cart.objects.get(pk=cart.pk)
+    services.set_cart_discount(cart, by=cashier, kind="amount", value="3.00")
+    ring_up(cart, cashier, case)
+    sale = pay(read_by_the_till, cashier, Tender("cash", "40.00"))
+    assert (sale.total, sale.lines.get().quantity) == (Decimal("33.00"), 3)
+    assert sale.invoice.total == Decimal("33.00")
+
+
+def test_an_unchanged_cart_is_sold_as_priced_before_the_transaction(
+    cart, cashier, case
+):
+    ring_up(cart, cashier, case, quantity=2)
+    current = Cart.objects.get(pk=cart.pk)
+    sale = pay(
+        current, cashier, Tender("card", "10.00", "1234"), Tender("cash", "20.00")
+    )
+    assert (sale.total, sale.tendered, sale.change_given) == (
+        Decimal("24.00"),
+        Decimal("30.00"),
+        Decimal("6.00"),
+    )
+    invoice = Invoice.objects.get(pk=sale.invoice_id)
+    assert (invoice.balance, invoice.status) == (Decimal("0.00"), InvoiceStatus.PAID)
+    assert sorted(invoice.payments.values_list("method", "amount")) == [
+        ("card", Decimal("10.00")),
+        ("cash", Decimal("14.00")),
+    ]
+
+
 def test_a_split_tender_records_each_payment(cart, cashier, case):
     ring_up(cart, cashier, case, quantity=3)
     sale = pay(cart, cashier, Tender("card", "20.00", "1234"), Tender("cash", "20.00"))

@@ -643,6 +643,7 @@ def checkout(request):
         by=request.user,
         tenders=tenders.tenders(),
         token=form.cleaned_data["token"],
+        shop=shop,
     )
     if error:
         return answer_payment(request, error, tenders)

@@ -1,0 +1,1 @@
+"""The SQLite database backend (see base.py)."""
