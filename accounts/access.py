@@ -51,6 +51,11 @@ APPROVE_DISCOUNTS = "sales.approve_discount"
 APPROVE_RETURNS = "sales.approve_return"
 VOID_SALES = "sales.void_sale"
 MANAGE_SHIFTS = "sales.manage_shift"
+VIEW_REPAIRS = "repairs.view_ticket"
+ADD_REPAIRS = "repairs.add_ticket"
+CHANGE_REPAIRS = "repairs.change_ticket"
+ALLOW_ON_ACCOUNT = "repairs.allow_on_account"
+EDIT_REPAIR_MESSAGES = "repairs.edit_message_templates"
 
 
 def model_perms(app_label, model, *actions):
@@ -72,6 +77,10 @@ USER_PERMISSIONS = frozenset(
         # The till: sell, take payments, open and close their own shift.
         USE_TILL,
         VIEW_SALES,
+        # Repairs: book devices in, work the tickets, take deposits.
+        VIEW_REPAIRS,
+        ADD_REPAIRS,
+        CHANGE_REPAIRS,
     }
 )
 
@@ -107,6 +116,9 @@ ADMIN_PERMISSIONS = USER_PERMISSIONS | {
     APPROVE_RETURNS,
     VOID_SALES,
     MANAGE_SHIFTS,
+    # Repairs: let one go on account, word the customer emails.
+    ALLOW_ON_ACCOUNT,
+    EDIT_REPAIR_MESSAGES,
 }
 
 ROLE_PERMISSIONS = {

@@ -82,11 +82,14 @@ class ShopSettingsForm(forms.ModelForm):
             "receipt_show_cashier",
             "receipt_show_customer",
             "receipt_show_tax",
+            "repair_terms",
+            "repair_warranty_days",
         ]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
             "receipt_header": forms.Textarea(attrs={"rows": 2}),
             "receipt_footer": forms.Textarea(attrs={"rows": 2}),
+            "repair_terms": forms.Textarea(attrs={"rows": 3}),
         }
 
     def clean_logo_upload(self):

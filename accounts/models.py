@@ -157,6 +157,19 @@ class ShopSettings(models.Model):
         default=14,
         help_text="Invoices are due this many days after they are issued.",
     )
+    repair_terms = models.TextField(
+        "repair terms",
+        blank=True,
+        default="Devices not collected within 90 days of our notice may be "
+        "disposed of. We are not responsible for data loss; back up your device. "
+        "Repairs carry the warranty stated on this slip, covering the same fault.",
+        help_text="Printed on the repair claim slip.",
+    )
+    repair_warranty_days = models.PositiveSmallIntegerField(
+        "repair warranty (days)",
+        default=90,
+        help_text="Offered on new repair tickets; a technician can change it.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["logo"])

@@ -161,8 +161,10 @@ def invoice_actions(user, invoice, *, has_payments):
     )
     return {
         "can_pay": user.has_perm(RECORD_PAYMENTS) and takes_payments(invoice),
+        # A repair's draft is issued by its ticket when the repair is ready.
         "can_issue": user.has_perm(ADD_INVOICES)
-        and invoice.status == InvoiceStatus.DRAFT,
+        and invoice.status == InvoiceStatus.DRAFT
+        and invoice.source != InvoiceSource.REPAIR,
         "can_void": user.has_perm(VOID_INVOICES)
         and correctable
         and not has_payments
@@ -214,6 +216,9 @@ def invoice_create(request):
 def invoice_issue(request, pk):
     invoice = get_invoice(pk)
     form = IssueForm(request.POST)
+    if invoice.source == InvoiceSource.REPAIR:
+        messages.error(request, "A repair's bill is issued when the repair is ready.")
+        return redirect(invoice)
     if form.is_valid():
         issued = run_service(
             form,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("customers/", include("customers.urls")),
     path("billing/", include("invoices.urls")),
+    path("repairs/", include("repairs.urls")),
     path("", include("sales.urls")),
     path("admin/", admin.site.urls),
     path("healthz", views.health, name="health"),

@@ -10,7 +10,7 @@ from conftest import VIEWPORTS
 pytestmark = pytest.mark.browser
 
 
-STAFF_NAV = ["Home", "Till", "Sales", "Customers", "Billing", "Products"]
+STAFF_NAV = ["Home", "Till", "Sales", "Repairs", "Customers", "Billing", "Products"]
 NAV = {
     Role.USER: STAFF_NAV,
     Role.ADMIN: [*STAFF_NAV, "Stock", "Admin"],

@@ -8,7 +8,7 @@ from accounts.models import Role, ShopSettings, User
 
 # Small sizes: these tests are about accounts; sales/tests/test_demo.py loads
 # the full demo once.
-SMALL = ["--customers", "20", "--invoices", "5", "--sales", "10"]
+SMALL = ["--customers", "20", "--invoices", "5", "--sales", "10", "--repairs", "5"]
 
 
 def run(*args, **env):

@@ -102,6 +102,15 @@ def world(db):
     sale_return = till.return_items(
         sale, [ReturnInput(sale.lines.get(), 1)], by=seller, approver=owner, reason="x"
     )
+    from repairs import services as repairs
+    from repairs.tests.factories import ready_ticket
+
+    ticket = ready_ticket(
+        by=seller,
+        customer=customer,
+        deposit=repairs.Deposit("10.00", "cash"),
+        passcode="1234",
+    )
     parked = till.active_cart(seller)
     till.add_to_cart(parked, by=seller, product=sold)
     till.park_cart(parked, by=seller)
@@ -111,6 +120,9 @@ def world(db):
         "return": sale_return,
         "parked": parked,
         "customer": customer,
+        "ticket": ticket,
+        "ticket_line": ticket.lines.get(),
+        "deposit": ticket.invoice.payments.get(),
         "invoice": invoice,
         "payment": payment,
         "target": target,
@@ -151,6 +163,12 @@ PK_SAMPLES = {
     "sales:return_detail": "return",
     "sales:shift_": "shift",
     "sales:customer_sales": "customer",
+    # A repair that is ready (billed): what the role tries on it is refused
+    # with a message, so no request changes it for the next role.
+    "repairs:": "ticket",
+    "repairs:line_": "ticket_line",
+    "repairs:deposit_refund": "deposit",
+    "repairs:customer_panel": "customer",
 }
 
 
@@ -192,6 +210,10 @@ def url_for(route, name, pattern, world):
             values[param] = ContentType.objects.get_for_model(world["target"]).pk
         elif param == "product_id":
             values[param] = world["sale"].lines.get().product_id
+        elif param == "token":
+            values[param] = world["ticket"].public_token
+        elif param == "status":
+            values[param] = "ready"
         elif param == "fmt":
             values[param] = "xlsx"
         elif param == "app_label":

@@ -15,6 +15,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "pos.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://pos.example.com",
     "SECURE_PROXY_SSL_HEADER": "true",
+    "REPAIR_PASSCODE_KEYS": "bXrWJ3mRTqzQ0Qe4k8Zxw3nS9vX2h0aL5cYjP7uF1dE=",
 }
 # Variables the test run sets that production would not.
 TEST_ONLY = {
@@ -27,6 +28,7 @@ TEST_ONLY = {
     "DEBUG",
     "ALLOWED_HOSTS",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "REPAIR_PASSCODE_KEYS",
 }
 
 

@@ -8,7 +8,7 @@ from sales.models import Return, Sale, Shift, ShiftStatus
 
 def test_the_full_demo_shop_loads_with_sales_shifts_returns_and_invoices(db):
     out = StringIO()
-    call_command("demo_data", stdout=out)
+    call_command("demo_data", "--repairs", "20", stdout=out)
     assert Sale.objects.count() >= 400
     assert Return.objects.exists()
     assert not Shift.objects.filter(status=ShiftStatus.OPEN).exists()
