@@ -9,6 +9,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
@@ -27,8 +29,7 @@ from accounts.models import ShopSettings
 from accounts.views import run_service
 from customers.models import Customer
 from inventory.models import Product
-from invoices import services as billing
-from invoices.forms import PaymentForm, RefundForm
+from invoices.forms import RefundForm
 from invoices.models import Payment
 from pos_project.money import format_money
 from pos_project.pdf import pdf_response, render_pdf
@@ -512,43 +513,22 @@ def deposit_refund(request, pk):
 
 @perm_required(VIEW_REPAIRS)
 def ticket_collect(request, pk):
-    """Hand the device back: take what is owed, then mark it collected."""
+    """Hand the device back: what is owed is paid at the till, then collected."""
     ticket = get_ticket(pk)
     if ticket.status != Status.READY:
         messages.info(request, f"{ticket} is {ticket.get_status_display().lower()}.")
         return back_to(ticket)
-    form = PaymentForm(
-        request.POST or None, initial={"amount": max(ticket.invoice.balance, 0)}
-    )
-    if request.method == "POST":
-        if not request.user.has_perm(RECORD_PAYMENTS):
-            raise Http404
-        if form.is_valid():
-            data = form.cleaned_data
-            payment = run_service(
-                form,
-                billing.record_payment,
-                ticket.invoice,
-                by=request.user,
-                amount=data["amount"],
-                method=data["method"],
-                reference=data["reference"],
-                note=data["note"] or f"Collection of {ticket}",
-                idempotency_key=data["idempotency_key"],
-            )
-            if payment:
-                messages.success(
-                    request, f"{format_money(payment.amount)} received for {ticket}."
-                )
-                return redirect("repairs:ticket_collect", pk=ticket.pk)
+    here = reverse("repairs:ticket_collect", args=[ticket.pk])
     return render(
         request,
         "repairs/ticket_collect.html",
         {
             "ticket": ticket,
-            "form": form,
             "payments": ticket.invoice.payments.select_related("received_by"),
             "can_allow_on_account": request.user.has_perm(ALLOW_ON_ACCOUNT),
+            "pay_url": reverse("sales:invoice_pay", args=[ticket.invoice_id])
+            + "?"
+            + urlencode({"next": here}),
         },
     )
 

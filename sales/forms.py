@@ -1,5 +1,6 @@
 """Forms of the till: they read what the cashier typed, never prices or totals."""
 
+import uuid
 from decimal import Decimal
 
 from django import forms
@@ -276,3 +277,53 @@ def till_payment_methods(shop):
         for code, label in PaymentMethod.choices
         if code in shop.payment_methods and code != PaymentMethod.STORE_CREDIT
     ]
+
+
+class InvoicePaymentForm(forms.Form):
+    """A payment for an invoice at the till; the balance comes from the server."""
+
+    amount = forms.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        error_messages={
+            **MONEY_ERRORS,
+            "min_value": "The amount must be more than zero.",
+        },
+    )
+    method = forms.ChoiceField(
+        choices=[],
+        error_messages={"invalid_choice": "The till does not take %(value)s."},
+    )
+    tendered = forms.DecimalField(
+        label="Cash received",
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        help_text="For cash: what the customer handed over, to work out the change.",
+        error_messages={**MONEY_ERRORS, "min_value": "Enter the cash received."},
+    )
+    reference = forms.CharField(
+        max_length=40,
+        required=False,
+        help_text="The terminal's reference or the card's last four digits.",
+    )
+    idempotency_key = forms.CharField(
+        widget=forms.HiddenInput,
+        max_length=64,
+        error_messages={"required": "This form has expired: reload the page."},
+    )
+
+    def __init__(self, *args, methods=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = list(methods)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+
+    def clean(self):
+        cleaned = super().clean()
+        errors = self.errors.pop("idempotency_key", None)
+        if errors:
+            self.add_error(None, ValidationError(errors.as_data()))
+        return cleaned

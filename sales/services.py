@@ -614,6 +614,56 @@ def _check_on_account(customer, amount):
             )
 
 
+# Paying an invoice at the till (a repair at collection, an account repayment).
+
+
+@transaction.atomic
+def pay_invoice(
+    invoice: Invoice,
+    *,
+    by: User,
+    amount,
+    method: str,
+    reference: str = "",
+    tendered=None,
+    idempotency_key: str | None = None,
+) -> tuple:
+    """Take a payment for an issued invoice into the cashier's open shift, so the
+    drawer count includes it; with the cash `tendered`, the change due.
+
+    Returns (payment, change).
+    """
+    if current_shift(by) is None:
+        raise ValidationError(
+            "Open your shift first: the till takes money only during a shift."
+        )
+    if method == PaymentMethod.STORE_CREDIT:
+        raise ValidationError(
+            "Store credit is used from the customer's page, not at the till."
+        )
+    amount = billing.amount_of_money(amount)
+    change = ZERO
+    if tendered not in (None, ""):
+        if method != PaymentMethod.CASH:
+            raise ValidationError("Only cash is handed over with change.")
+        tendered = billing.amount_of_money(tendered, "The cash received")
+        if tendered < amount:
+            raise ValidationError(
+                f"The cash received ({tendered}) is less than the payment ({amount})."
+            )
+        change = tendered - amount
+    payment = billing.record_payment(
+        invoice,
+        by=by,
+        amount=amount,
+        method=method,
+        reference=reference,
+        note="Paid at the till",
+        idempotency_key=idempotency_key,
+    )
+    return payment, change
+
+
 # Returns and voids.
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import receipts, returns, shifts, till
+from .views import payments, receipts, returns, shifts, till
 
 app_name = "sales"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("till/parked/", till.parked, name="parked_list"),
     path("till/parked/<int:pk>/resume/", till.resume, name="cart_resume"),
     path("till/checkout/", till.checkout, name="checkout"),
+    path("till/invoices/<int:pk>/pay/", payments.invoice_pay, name="invoice_pay"),
     # Receipts (views/receipts.py).
     path("sales/<int:pk>/receipt/", receipts.receipt, name="receipt"),
     path("sales/<int:pk>/receipt.pdf", receipts.receipt_pdf, name="receipt_pdf"),

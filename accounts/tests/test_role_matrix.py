@@ -163,6 +163,7 @@ PK_SAMPLES = {
     "sales:return_detail": "return",
     "sales:shift_": "shift",
     "sales:customer_sales": "customer",
+    "sales:invoice_pay": "invoice",
     # A repair that is ready (billed): what the role tries on it is refused
     # with a message, so no request changes it for the next role.
     "repairs:": "ticket",

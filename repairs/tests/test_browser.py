@@ -14,6 +14,7 @@ from repairs import services
 from repairs.history import forget_index
 from repairs.models import Status, Ticket
 from repairs.tests.factories import stocked_part
+from sales.services import open_shift
 
 pytestmark = pytest.mark.browser
 
@@ -55,6 +56,7 @@ def shop(transactional_db):
         services.change_status(past, "collected", by=tech)
     forget_index()
     customer = CustomerFactory(name="Ada Lovelace", phone="+1 555 0199")
+    open_shift(by=desk, opening_float="100.00")  # the front desk's till
     return {"tech": tech, "desk": desk, "part": part, "customer": customer}
 
 
@@ -157,10 +159,15 @@ def test_a_repair_from_intake_to_collection(open_page, live_server, shop, artifa
     page.click("[data-testid=collect]")
     balance = page.locator("[data-testid=balance]").inner_text()
     assert balance == f"${ticket.invoice.balance:,.2f}"
-    page.select_option("#id_method", PaymentMethod.CARD)
-    page.fill("#id_reference", "4417")
+    page.click("[data-testid=pay-at-till]")
+    assert page.locator("[data-testid=to-pay]").inner_text() == balance
+    page.select_option("#id_method", PaymentMethod.CASH)
+    page.fill("#id_tendered", "200.00")
+    page.screenshot(path=artifacts / "repairs-pay-at-till.png", full_page=True)
     page.click("[data-testid=pay-form] button[type=submit]")
-    page.wait_for_load_state()
+    page.wait_for_url(re.compile(rf".*/repairs/{ticket.pk}/collect/$"))
+    change = Decimal("200.00") - ticket.invoice.balance
+    assert f"Change due: ${change:,.2f}" in page.locator("body").inner_text()
     page.click("[data-testid=collect-form] button[type=submit]")
     page.wait_for_url(re.compile(rf".*/repairs/{ticket.pk}/$"))
     ticket.refresh_from_db()

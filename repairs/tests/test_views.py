@@ -281,21 +281,28 @@ def test_the_part_search_shows_stock(cashier_client, manager):
 # Money and collection.
 
 
-def test_collection_takes_the_balance_then_hands_over(cashier_client, cashier):
-    ticket = ready_ticket(by=cashier)
-    page = cashier_client.get(reverse("repairs:ticket_collect", args=[ticket.pk]))
-    assert "$50.00" in page.content.decode()
+def test_collection_is_paid_at_the_till_then_handed_over(cashier_client, cashier):
+    from sales.services import open_shift
 
-    cashier_client.post(
-        reverse("repairs:ticket_collect", args=[ticket.pk]),
+    open_shift(by=cashier, opening_float="0.00")
+    ticket = ready_ticket(by=cashier)
+    collect = reverse("repairs:ticket_collect", args=[ticket.pk])
+    page = cashier_client.get(collect).content.decode()
+    pay = reverse("sales:invoice_pay", args=[ticket.invoice_id])
+    assert "Take $50.00 at the till" in page
+    assert f"{pay}?next=%2Frepairs%2F{ticket.pk}%2Fcollect%2F" in page
+
+    paid = cashier_client.post(
+        pay,
         {
             "amount": "50.00",
             "method": "card",
             "reference": "4242",
-            "note": "",
             "idempotency_key": "collect-key-00000001",
+            "next": collect,
         },
     )
+    assert paid["Location"] == collect
     cashier_client.post(
         reverse("repairs:ticket_status", args=[ticket.pk]),
         {"to": "collected", "from": "collect"},
