@@ -481,7 +481,7 @@ def update_line(
     ticket = _lock(line.ticket)
     _check_editable(ticket)
     line = TicketLine.objects.get(pk=line.pk, ticket=ticket)
-    changed = []
+    changed, said = [], []
     if quantity is not None:
         quantity = _quantity(quantity, whole=line.is_part)
         if quantity != line.quantity:
@@ -490,11 +490,13 @@ def update_line(
                     f"{line.description} is fitted; remove it (the part goes back "
                     "to stock) and add the right quantity."
                 )
+            said.append(f"quantity {line.quantity:f} → {quantity:f}")
             line.quantity = quantity
             changed.append("quantity")
     if unit_price is not None:
         unit_price = _money(unit_price, "The price")
         if unit_price != line.unit_price:
+            said.append(f"price {line.unit_price} → {unit_price}")
             line.unit_price = unit_price
             changed.append("unit_price")
     if description is not None and line.kind == LineKind.LABOUR:
@@ -505,6 +507,8 @@ def update_line(
     if changed:
         line._change_reason = f"changed by {by}"
         line.save(update_fields=changed)
+        if said:
+            _note(ticket, by=by, note=f"{line.description}: {', '.join(said)}")
         _estimate_changed(ticket, by=by, what=f"changed {line.description}")
     return line
 

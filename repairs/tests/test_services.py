@@ -305,6 +305,21 @@ def test_price_changes_keep_their_history(cashier):
 
     prices = list(line.history.order_by("history_date").values_list("unit_price"))
     assert prices == [(Decimal("40.00"),), (Decimal("55.00"),)]
+    note = ticket.history.last()
+    assert (note.note, note.by) == ("Labour: price 40.00 → 55.00", cashier)
+
+
+def test_passcode_keys_rotate(cashier, settings):
+    from cryptography.fernet import Fernet
+
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.REPAIR_PASSCODE_KEYS = [old]
+    ticket = make_ticket(by=cashier, passcode="1357")
+
+    settings.REPAIR_PASSCODE_KEYS = [new, old]  # a new key, the old one still read
+    assert services.reveal_passcode(ticket) == "1357"
+    settings.REPAIR_PASSCODE_KEYS = [new]  # the old key lost: unreadable, no crash
+    assert services.reveal_passcode(ticket) is None
 
 
 # Approval.
