@@ -56,6 +56,7 @@ ADD_REPAIRS = "repairs.add_ticket"
 CHANGE_REPAIRS = "repairs.change_ticket"
 ALLOW_ON_ACCOUNT = "repairs.allow_on_account"
 EDIT_REPAIR_MESSAGES = "repairs.edit_message_templates"
+VIEW_REPORTS = "reports.view_reports"
 
 
 def model_perms(app_label, model, *actions):
@@ -119,6 +120,8 @@ ADMIN_PERMISSIONS = USER_PERMISSIONS | {
     # Repairs: let one go on account, word the customer emails.
     ALLOW_ON_ACCOUNT,
     EDIT_REPAIR_MESSAGES,
+    # Reports, the dashboard and their exports.
+    VIEW_REPORTS,
 }
 
 ROLE_PERMISSIONS = {

@@ -250,7 +250,11 @@ class Payment(models.Model):
                 name="refund_is_negative",
             ),
         ]
-        indexes = [models.Index(fields=["method", "received_at"])]
+        indexes = [
+            models.Index(fields=["method", "received_at"]),
+            # A cashier's payments in a period: shift takings, reports by cashier.
+            models.Index(fields=["received_by", "received_at"]),
+        ]
 
     def __str__(self):
         kind = "Refund" if self.amount < 0 else "Payment"

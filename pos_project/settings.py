@@ -221,6 +221,9 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker, large report exports run in a thread of the web process so
+# the page can show their progress; off, they run within the request (tests).
+EXPORTS_IN_THREAD = env.bool("EXPORTS_IN_THREAD", default=True)
 CELERY_TIMEZONE = TIME_ZONE
 
 # Third-party UI libraries.

@@ -246,6 +246,7 @@ class Ticket(models.Model):
             models.Index(fields=["status", "promised_date"]),
             models.Index(fields=["technician", "status"]),
             models.Index(fields=["serial"]),
+            models.Index(fields=["ready_at"]),  # turnaround and technician reports
         ]
         permissions = [
             ("allow_on_account", "Can let a repair go with a balance on account"),

@@ -302,6 +302,12 @@ class SaleLine(models.Model):
     tax = models.DecimalField(**MONEY)
     gross = models.DecimalField(**MONEY)
     returned_quantity = models.PositiveIntegerField(default=0)
+    unit_cost = models.DecimalField(
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="The product's cost price when sold, for margins.",
+    )
 
     class Meta:
         ordering = ["sale", "pk"]
@@ -342,6 +348,8 @@ class Return(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        # Returns in a period: the sales reports and Z reports.
+        indexes = [models.Index(fields=["created_at"])]
 
     def __str__(self):
         return f"Return {self.number}"

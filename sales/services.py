@@ -524,6 +524,7 @@ def _checkout(cart, *, by, tenders, token, shop, plan):
             net=p.totals.net,
             tax=p.totals.tax,
             gross=p.totals.gross,
+            unit_cost=p.line.product.cost_price,
         )
         for p in priced.lines
     )

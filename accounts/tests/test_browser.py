@@ -13,8 +13,8 @@ pytestmark = pytest.mark.browser
 STAFF_NAV = ["Home", "Till", "Sales", "Repairs", "Customers", "Billing", "Products"]
 NAV = {
     Role.USER: STAFF_NAV,
-    Role.ADMIN: [*STAFF_NAV, "Stock", "Admin"],
-    Role.SUPER_ADMIN: [*STAFF_NAV, "Stock", "Admin"],
+    Role.ADMIN: [*STAFF_NAV[:-1], "Reports", "Products", "Stock", "Admin"],
+    Role.SUPER_ADMIN: [*STAFF_NAV[:-1], "Reports", "Products", "Stock", "Admin"],
 }
 
 

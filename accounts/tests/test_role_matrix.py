@@ -121,6 +121,7 @@ def world(db):
         "parked": parked,
         "customer": customer,
         "ticket": ticket,
+        "export": _export_job(owner),
         "ticket_line": ticket.lines.get(),
         "deposit": ticket.invoice.payments.get(),
         "invoice": invoice,
@@ -137,6 +138,15 @@ def world(db):
             recipient=target, kind="test", title="For the target only"
         ),
     }
+
+
+def _export_job(owner):
+    from reports.models import ExportJob, ExportStatus
+
+    return ExportJob.objects.create(
+        user=owner, report="x", format="xlsx", status=ExportStatus.DONE,
+        content=b"x", filename="x.xlsx",
+    )  # fmt: skip
 
 
 # Which object a URL's <pk> points at, by the start of the URL's name.
@@ -170,6 +180,7 @@ PK_SAMPLES = {
     "repairs:line_": "ticket_line",
     "repairs:deposit_refund": "deposit",
     "repairs:customer_panel": "customer",
+    "reports:export_": "export",
 }
 
 
@@ -211,6 +222,10 @@ def url_for(route, name, pattern, world):
             values[param] = ContentType.objects.get_for_model(world["target"]).pk
         elif param == "product_id":
             values[param] = world["sale"].lines.get().product_id
+        elif param == "slug":
+            from reports.base import REPORTS
+
+            values[param] = sorted(REPORTS)[0] if REPORTS else "none"
         elif param == "token":
             values[param] = world["ticket"].public_token
         elif param == "status":

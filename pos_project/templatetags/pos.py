@@ -1,8 +1,13 @@
 """Template tags and filters available in every template (settings builtins)."""
 
+from datetime import date, datetime, time
+from decimal import Decimal
+
 from django import template
 from django.conf import settings
 from django.templatetags.static import static
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from pos_project.assets import ASSETS
@@ -17,6 +22,33 @@ def money(value):
     if value is None or value == "":
         return ""
     return format_money(value)
+
+
+@register.filter
+def get_item(mapping, key):
+    """{{ row|get_item:column.key }}: a dict's value by a key held in a variable."""
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
+def percent(value):
+    """A fraction as a percentage with one decimal: 0.256 -> 25.6%."""
+    if value is None or value == "":
+        return ""
+    return f"{Decimal(str(value)) * 100:.1f}%"
+
+
+@register.filter
+def day_or_time(value):
+    """A date as "21 Nov 2026"; a datetime at midnight too, else with its time."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        if value.time() == time.min:
+            return date_format(value.date(), "j M Y")
+        return date_format(value, "j M Y H:i")
+    if isinstance(value, date):
+        return date_format(value, "j M Y")
+    return value if value is not None else ""
 
 
 @register.simple_tag

@@ -2,8 +2,12 @@
 (function () {
   "use strict";
 
-  // Draws every <canvas data-chart="bar|line|pie" data-chart-data="json-script-id">
-  // under `root`. The JSON holds {labels: [...], values: [...]}.
+  var COLOURS = ["13, 110, 253", "25, 135, 84", "253, 126, 20", "111, 66, 193",
+                 "220, 53, 69", "32, 201, 151", "108, 117, 125"];
+
+  // Draws every <canvas data-chart="bar|line|doughnut" data-chart-data="json-id">
+  // under `root`. The JSON holds {labels, values} (one series) or {labels,
+  // datasets: [{label, values, money}], kind, stacked}.
   function renderCharts(root) {
     if (!window.Chart) return;
     root.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
@@ -11,25 +15,38 @@
       var source = document.getElementById(canvas.dataset.chartData);
       if (!source) return;
       var data = JSON.parse(source.textContent);
+      var kind = data.kind || canvas.dataset.chart;
+      var round = kind === "doughnut" || kind === "pie";
+      var series = data.datasets || [{ label: canvas.dataset.chartLabel || "", values: data.values }];
+      var money = series.some(function (s) { return s.money; });
+      var datasets = series.map(function (s, i) {
+        var colour = COLOURS[i % COLOURS.length];
+        return {
+          label: s.label,
+          data: s.values,
+          backgroundColor: round
+            ? s.values.map(function (_, j) { return "rgba(" + COLOURS[j % COLOURS.length] + ", 0.7)"; })
+            : "rgba(" + colour + ", 0.6)",
+          borderColor: round ? "#fff" : "rgb(" + colour + ")",
+          borderWidth: 1
+        };
+      });
+      var options = {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        plugins: { legend: { display: round || datasets.length > 1 } }
+      };
+      if (!round) {
+        options.scales = {
+          x: { stacked: !!data.stacked },
+          y: { stacked: !!data.stacked, beginAtZero: true, ticks: { precision: money ? 2 : 0 } }
+        };
+      }
       canvas.chart = new window.Chart(canvas, {
-        type: canvas.dataset.chart,
-        data: {
-          labels: data.labels,
-          datasets: [{
-            label: canvas.dataset.chartLabel || "",
-            data: data.values,
-            backgroundColor: "rgba(13, 110, 253, 0.6)",
-            borderColor: "rgb(13, 110, 253)",
-            borderWidth: 1
-          }]
-        },
-        options: {
-          responsive: true,
-          maintainAspectRatio: false,
-          animation: false,
-          plugins: { legend: { display: false } },
-          scales: { y: { beginAtZero: true, ticks: { precision: 0 } } }
-        }
+        type: kind,
+        data: { labels: data.labels, datasets: datasets },
+        options: options
       });
     });
   }

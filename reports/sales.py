@@ -1,0 +1,892 @@
+"""The sales and tax reports: what was sold, brought back, earned and taxed.
+
+Definitions every sales report shares (the manual quotes them):
+
+- Only completed sales count. A voided sale never counts, nor do its payments.
+- A sale belongs to the period of its date and time (in the shop's time zone).
+  Its figures come from its lines as sold: `gross` is what the customer was
+  charged for a line, tax included, after the line's discount and its share of
+  a whole-cart discount; `discount` is both discounts; `net` is the gross
+  without tax; `tax` is the tax in it. A sale's total is the sum of its lines'
+  gross, so the gross of a period is the total of its sales.
+- A return belongs to the period in which the goods came back, not to the
+  period of the sale. Its value is what its credit note took off the sale's
+  invoice, tax included, whether the customer got money back or store credit;
+  the credit note's lines give its tax. Returns are counted against the sale's
+  cashier, the product returned and that product's category.
+- Cost is the product's cost price when it was sold (the sale line's
+  `unit_cost`) times the quantity sold, less the cost of returned units put
+  back on the shelf. Units returned damaged stay in the cost: the goods are
+  lost. Sales made before lines recorded their cost carry the product's cost
+  price of the day that was added, an estimate.
+- Margin is measured without tax: net ex tax (net of sales less net of
+  returns) minus cost. Margin % is margin over net ex tax, empty when that is 0.
+- Filters: the cashier is the one who made the sale; the category is the
+  product's category now; the product matches by SKU or part of its name.
+- Credit notes made on an invoice's page (not a return at the till) and
+  repair or manual invoices are not sales here; Tax collected by rate
+  includes them, being read from the invoices themselves.
+
+Reports that count returns take the period themselves (from `params`), because
+sales and returns are dated differently: "period" is not in their
+`filter_paths`, and the framework hands them the sale lines of every date with
+the other filters applied.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import (
+    Cast,
+    Coalesce,
+    Concat,
+    Least,
+    NullIf,
+    Round,
+    Trim,
+    TruncDate,
+    TruncDay,
+    TruncMonth,
+    TruncWeek,
+)
+
+from accounts.models import PaymentMethod
+from inventory.models import Product
+from invoices.models import (
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceSource,
+    InvoiceStatus,
+    Payment,
+)
+from sales.models import ReturnLine, SaleLine, SaleStatus
+
+from .base import (
+    DATE,
+    DECIMAL,
+    INT,
+    MONEY,
+    PERCENT,
+    TEXT,
+    Chart,
+    Column,
+    Report,
+    register,
+)
+from .filters import start_of
+
+ZERO = Decimal("0.00")
+AMOUNT = DecimalField(max_digits=14, decimal_places=2)
+TRUNCATE = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+NO_CATEGORY = "No category"
+
+
+# Building blocks: sale lines, their returns in the period, and the figures.
+
+
+def window(params):
+    """The period as aware datetimes, half-open: [first day 00:00, day after)."""
+    return start_of(params.start), start_of(params.end + timedelta(days=1))
+
+
+def sold_in(since, until, prefix=""):
+    return Q(
+        **{
+            f"{prefix}sale__created_at__gte": since,
+            f"{prefix}sale__created_at__lt": until,
+        }
+    )
+
+
+def returned_in(since, until, prefix="sale_return__"):
+    return Q(**{f"{prefix}created_at__gte": since, f"{prefix}created_at__lt": until})
+
+
+def completed_lines():
+    return SaleLine.objects.filter(sale__status=SaleStatus.COMPLETED)
+
+
+def touched(lines, since, until):
+    """The sale lines sold in the period, or with units returned in it."""
+    returns = ReturnLine.objects.filter(returned_in(since, until))
+    # Lines returned in the period were sold at the earliest on the day of the
+    # oldest sale among those returns: bounding the sale's date there lets the
+    # index on it limit the scan, which the "or" below alone would not.
+    oldest = Subquery(
+        returns.order_by("sale_line__sale__created_at").values(
+            "sale_line__sale__created_at"
+        )[:1]
+    )
+    moment = DateTimeField()
+    earliest = Least(
+        Value(since, output_field=moment),
+        Coalesce(oldest, Value(since, output_field=moment), output_field=moment),
+    )
+    return lines.filter(
+        sale__created_at__gte=earliest, sale__created_at__lt=until
+    ).filter(sold_in(since, until) | Q(pk__in=returns.values("sale_line")))
+
+
+def _units_returned(since, until, **only):
+    """Per sale line (outer row): units of it returned in the period."""
+    return Subquery(
+        ReturnLine.objects.filter(
+            returned_in(since, until), sale_line=OuterRef("pk"), **only
+        )
+        .order_by()
+        .values("sale_line")
+        .annotate(units=Sum("quantity"))
+        .values("units"),
+        output_field=IntegerField(),
+    )
+
+
+def _credited(field, since, until):
+    """Per sale line (outer row): `field` of the credit-note lines of its returns
+    in the period.
+
+    A return's credit note has one line per returned sale line, with that
+    line's SKU; a sale has one line per product, so the SKU and the sale's
+    invoice find them.
+    """
+    return Subquery(
+        InvoiceLine.objects.filter(
+            returned_in(since, until, prefix="invoice__sale_return__"),
+            invoice__credited_invoice=OuterRef("sale__invoice"),
+            sku=OuterRef("sku"),
+        )
+        .order_by()
+        .values("invoice__credited_invoice")
+        .annotate(amount=Sum(field))
+        .values("amount"),
+        output_field=AMOUNT,
+    )
+
+
+def _if_returned(expression, output_field):
+    # Most lines were never returned: their subqueries are skipped.
+    return Case(
+        When(returned_quantity__gt=0, then=expression),
+        default=Value(0, output_field=output_field),
+        output_field=output_field,
+    )
+
+
+def _money(expression):
+    return ExpressionWrapper(expression, output_field=AMOUNT)
+
+
+def cents(expression):
+    """An amount rounded to the cent in SQL. SQLite adds decimals in floating
+    point (12.3099999…); PostgreSQL's sums are exact and stay as they are."""
+    return Round(expression, 2, output_field=AMOUNT)
+
+
+def ratio(numerator, denominator):
+    """numerator / denominator as a float, empty (NULL) when it is 0."""
+    return ExpressionWrapper(
+        Cast(numerator, FloatField())
+        / NullIf(Cast(denominator, FloatField()), Value(0.0)),
+        output_field=FloatField(),
+    )
+
+
+def sales_figures(since, until):
+    """Aggregates over sale lines (`touched` ones): the figures of the module
+    docstring, for the lines' sales and returns in [since, until)."""
+    sold = sold_in(since, until)
+    cost_sold = Sum(_money(F("quantity") * F("unit_cost")), filter=sold, default=ZERO)
+    net_sold = Sum("net", filter=sold, default=ZERO)
+    tax_sold = Sum("tax", filter=sold, default=ZERO)
+    gross = Sum("gross", filter=sold, default=ZERO)
+
+    def returned(expression):
+        return Sum(_if_returned(expression, AMOUNT), default=ZERO)
+
+    returns = returned(_credited("gross", since, until))
+    net_ex_tax = _money(net_sold - returned(_credited("net", since, until)))
+    cost = _money(
+        cost_sold
+        - returned(
+            _money(_units_returned(since, until, restocked=True) * F("unit_cost"))
+        )
+    )
+    margin = _money(net_ex_tax - cost)
+    return {
+        "sales": Count("sale", filter=sold, distinct=True),
+        "sold": Sum("quantity", filter=sold, default=0),
+        "returned": Sum(
+            _if_returned(_units_returned(since, until), IntegerField()), default=0
+        ),
+        "gross_sales": cents(gross),
+        "discounts": cents(Sum("discount", filter=sold, default=ZERO)),
+        "returns": cents(returns),
+        "net_sales": cents(gross - returns),
+        "tax_collected": cents(tax_sold - returned(_credited("tax", since, until))),
+        "net_ex_tax": cents(net_ex_tax),
+        "cost": cents(cost),
+        "margin": cents(margin),
+        "margin_pct": ratio(margin, net_ex_tax),
+    }
+
+
+def pick(figures, *keys):
+    return {key: figures[key] for key in keys}
+
+
+# Sales.
+
+SALES_FILTERS = {
+    "cashier": "sale__cashier",
+    "category": "product__category",
+    "product": "product",
+}
+MONEY_COLUMNS = {
+    "gross_sales": Column("gross_sales", "Gross", MONEY, total=True),
+    "discounts": Column("discounts", "Discounts", MONEY, total=True),
+    "returns": Column("returns", "Returns", MONEY, total=True),
+    "net_sales": Column("net_sales", "Net", MONEY, total=True),
+    "tax_collected": Column("tax_collected", "Tax", MONEY, total=True),
+    "net_ex_tax": Column("net_ex_tax", "Net ex tax", MONEY, total=True),
+    "cost": Column("cost", "Cost", MONEY, total=True),
+    "margin": Column("margin", "Margin", MONEY, total=True),
+    "margin_pct": Column("margin_pct", "Margin %", PERCENT, total=True),
+}
+
+
+class SalesReport(Report):
+    """Sale lines of completed sales, the period applied by the report itself."""
+
+    group = "Sales"
+    filter_paths = SALES_FILTERS
+    landscape = True
+    figures: tuple[str, ...] = ()
+
+    def base(self):
+        return completed_lines()
+
+    def totals(self, queryset, params):
+        since, until = window(params)
+        figures = sales_figures(since, until)
+        keys = [c.key for c in self.columns if c.total]
+        return touched(queryset, since, until).aggregate(**pick(figures, *keys))
+
+    def grouped(self, queryset, params, *fields, **expressions):
+        """The figures of `self.figures` per group of sale lines."""
+        since, until = window(params)
+        figures = sales_figures(since, until)
+        return (
+            touched(queryset, since, until)
+            .values(*fields, **expressions)
+            .annotate(**pick(figures, *self.figures))
+        )
+
+
+def periods(params):
+    """Every period start (day, Monday or 1st) from the first day to the last."""
+    day = params.start
+    if params.group_by == "week":
+        day -= timedelta(days=day.weekday())
+    elif params.group_by == "month":
+        day = day.replace(day=1)
+    while day <= params.end:
+        yield day
+        if params.group_by == "week":
+            day += timedelta(days=7)
+        elif params.group_by == "month":
+            day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        else:
+            day += timedelta(days=1)
+
+
+@register
+class SalesByPeriod(SalesReport):
+    """Completed sales and returns per day, week or month.
+
+    - Period: the day, the week (from Monday) or the month; every period of
+      the range is listed, empty ones with zeros. Sales fall in the period of
+      the sale, returns in the period of the return.
+    - Sales: completed sales with a line that matches the filters.
+    - Gross: Σ line gross of those sales (tax included, after all discounts);
+      without filters, the sum of the sales' totals.
+    - Discounts: Σ line discounts (line and cart discounts), in the prices'
+      terms (tax included when prices include tax).
+    - Returns: Σ what returns made in the period credited, tax included.
+    - Net: gross − returns, tax included.
+    - Tax: tax of the sales − tax of the returns' credit notes.
+    - Net ex tax: Σ line net of the sales − Σ net of the returns' credit notes
+      (net + tax = Net).
+    - Cost: Σ quantity × unit cost of lines sold − Σ restocked units returned ×
+      their unit cost (damaged returns keep their cost).
+    - Margin: net ex tax − cost; Margin %: margin / net ex tax.
+
+    Rows are a list (one per period, made from three grouped queries: sales,
+    returns' credit-note lines, restocked units), not a QuerySet.
+    """
+
+    slug = "sales-by-period"
+    title = "Sales by day, week or month"
+    description = (
+        "Sales, returns, tax, cost and margin per day, week or month; returns "
+        "count on the day they came back."
+    )
+    group_by = True
+    columns = (
+        Column("period", "Period", DATE),
+        Column("sales", "Sales", INT, total=True),
+        *MONEY_COLUMNS.values(),
+    )
+    chart = Chart("bar", "period", ("net_sales", "margin"))
+
+    def rows(self, queryset, params):
+        since, until = window(params)
+        truncate = TRUNCATE.get(params.group_by, TruncDay)
+
+        def period_of(field):
+            return truncate(field, output_field=DateField())
+
+        sales = (
+            queryset.filter(sold_in(since, until))
+            .annotate(period=period_of("sale__created_at"))
+            .order_by()
+            .values("period")
+            .annotate(
+                n_sales=Count("sale", distinct=True),
+                sold_gross=cents(Sum("gross")),
+                sold_discount=cents(Sum("discount")),
+                sold_net=cents(Sum("net")),
+                sold_tax=cents(Sum("tax")),
+                sold_cost=cents(
+                    Sum(_money(F("quantity") * F("unit_cost")), default=ZERO)
+                ),
+            )
+        )
+        # The credit-note lines of returns in the period, of the lines filtered
+        # (the same match as `_credited`: the sale's invoice and the SKU).
+        credited = (
+            InvoiceLine.objects.filter(
+                returned_in(since, until, prefix="invoice__sale_return__"),
+                Exists(
+                    queryset.filter(
+                        sale__invoice=OuterRef("invoice__credited_invoice"),
+                        sku=OuterRef("sku"),
+                    )
+                ),
+            )
+            .annotate(period=period_of("invoice__sale_return__created_at"))
+            .order_by()
+            .values("period")
+            .annotate(
+                back_gross=cents(Sum("gross")),
+                back_net=cents(Sum("net")),
+                back_tax=cents(Sum("tax")),
+            )
+        )
+        restocked = (
+            ReturnLine.objects.filter(
+                returned_in(since, until),
+                restocked=True,
+                sale_line__in=queryset,
+            )
+            .annotate(period=period_of("sale_return__created_at"))
+            .order_by()
+            .values("period")
+            .annotate(
+                back_cost=cents(
+                    Sum(_money(F("quantity") * F("sale_line__unit_cost")), default=ZERO)
+                )
+            )
+        )
+        no_sales = {
+            "n_sales": 0,
+            **dict.fromkeys(
+                ("sold_gross", "sold_discount", "sold_net", "sold_tax", "sold_cost"),
+                ZERO,
+            ),
+        }
+        no_returns = dict.fromkeys(("back_gross", "back_net", "back_tax"), ZERO)
+        sales = {row["period"]: row for row in sales}
+        credited = {row["period"]: row for row in credited}
+        restocked = {row["period"]: row["back_cost"] for row in restocked}
+        rows = []
+        for period in periods(params):
+            sold = sales.get(period, no_sales)
+            back = credited.get(period, no_returns)
+            net_ex_tax = sold["sold_net"] - back["back_net"]
+            cost = sold["sold_cost"] - restocked.get(period, ZERO)
+            margin = net_ex_tax - cost
+            rows.append(
+                {
+                    "period": period,
+                    "sales": sold["n_sales"],
+                    "gross_sales": sold["sold_gross"],
+                    "discounts": sold["sold_discount"],
+                    "returns": back["back_gross"],
+                    "net_sales": sold["sold_gross"] - back["back_gross"],
+                    "tax_collected": sold["sold_tax"] - back["back_tax"],
+                    "net_ex_tax": net_ex_tax,
+                    "cost": cost,
+                    "margin": margin,
+                    "margin_pct": (
+                        float(margin) / float(net_ex_tax) if net_ex_tax else None
+                    ),
+                }
+            )
+        return rows
+
+
+PER_LINE = (
+    "sold",
+    "returned",
+    "gross_sales",
+    "discounts",
+    "returns",
+    "net_ex_tax",
+    "tax_collected",
+    "cost",
+    "margin",
+    "margin_pct",
+)
+PER_LINE_COLUMNS = (
+    Column("sold", "Sold", INT, total=True),
+    Column("returned", "Returned", INT, total=True),
+    *(MONEY_COLUMNS[key] for key in PER_LINE[2:]),
+)
+
+
+@register
+class SalesByProduct(SalesReport):
+    """Sales and returns in the period per product.
+
+    - Sold: units on completed sales in the period; Returned: units brought
+      back in the period (from sales of any date).
+    - Gross, Discounts, Returns, Net ex tax, Tax, Cost, Margin, Margin %: as in
+      Sales by day, week or month, for the product's lines. The gross of all
+      rows is the gross of that report for the same filters.
+    - Ordered by net ex tax, largest first; the chart shows the first 15.
+    """
+
+    slug = "sales-by-product"
+    title = "Sales by product"
+    description = (
+        "Units, sales, returns, tax, cost and margin of each product, best "
+        "selling first."
+    )
+    figures = PER_LINE
+    columns = (
+        Column("product_name", "Product", TEXT, width=32),
+        Column("product_sku", "SKU", TEXT, width=14),
+        *PER_LINE_COLUMNS,
+    )
+    chart = Chart("bar", "product_name", ("net_ex_tax",), limit=15)
+
+    def rows(self, queryset, params):
+        return self.grouped(
+            queryset,
+            params,
+            "product",
+            product_name=F("product__name"),
+            product_sku=F("product__sku"),
+        ).order_by("-net_ex_tax", "product_name", "product")
+
+
+@register
+class SalesByCategory(SalesReport):
+    """Sales and returns in the period per product category.
+
+    Figures as in Sales by product; the category is the product's category
+    today ("No category" for products without one). Ordered by net ex tax.
+    """
+
+    slug = "sales-by-category"
+    title = "Sales by category"
+    description = "Units, sales, returns, tax, cost and margin of each category."
+    figures = PER_LINE
+    columns = (Column("category_name", "Category", TEXT), *PER_LINE_COLUMNS)
+    chart = Chart("bar", "category_name", ("net_ex_tax", "margin"), limit=20)
+
+    def rows(self, queryset, params):
+        return self.grouped(
+            queryset,
+            params,
+            category_name=Coalesce("product__category__name", Value(NO_CATEGORY)),
+        ).order_by("-net_ex_tax", "category_name")
+
+
+@register
+class SalesByCashier(SalesReport):
+    """Sales and returns in the period per cashier who made the sale.
+
+    - Sales: completed sales they made in the period.
+    - Returns count against the cashier who made the sale, whoever took the
+      goods back. Other figures as in Sales by day, week or month.
+    """
+
+    slug = "sales-by-cashier"
+    title = "Sales by cashier"
+    description = "What each cashier sold, what came back of it, and its margin."
+    figures = (
+        "sales",
+        "gross_sales",
+        "discounts",
+        "returns",
+        "net_sales",
+        "tax_collected",
+        "net_ex_tax",
+        "cost",
+        "margin",
+        "margin_pct",
+    )
+    columns = (
+        Column("cashier", "Cashier", TEXT),
+        Column("sales", "Sales", INT, total=True),
+        *(MONEY_COLUMNS[key] for key in figures[1:]),
+    )
+    chart = Chart("bar", "cashier", ("net_sales",), limit=30)
+
+    def rows(self, queryset, params):
+        full_name = Trim(
+            Concat("sale__cashier__first_name", Value(" "), "sale__cashier__last_name")
+        )
+        return self.grouped(
+            queryset,
+            params,
+            # The user's id too: two people may share a name.
+            cashier_id=F("sale__cashier"),
+            cashier=Case(
+                When(
+                    sale__cashier__first_name="",
+                    sale__cashier__last_name="",
+                    then="sale__cashier__username",
+                ),
+                default=full_name,
+            ),
+        ).order_by("-net_sales", "cashier", "cashier_id")
+
+
+@register
+class TopProducts(SalesReport):
+    """The 50 products with the largest net sales in the period.
+
+    - Units: units sold in the period − units returned in the period.
+    - Net sales: net ex tax of its sales in the period − net ex tax of its
+      returns in the period (Net ex tax of Sales by product).
+    - Share: its net sales / the net sales of every product in the period
+      (with the same filters), so the 50 shares need not add up to 100%.
+    Products with no sale in the period are not listed. No totals row: the
+    list stops at 50.
+    """
+
+    slug = "top-products"
+    title = "Top products"
+    description = "The 50 best sellers of the period by net sales, with their share."
+    filter_paths = {"cashier": "sale__cashier", "category": "product__category"}
+    landscape = False
+    limit = 50
+    columns = (
+        Column("product_name", "Product", TEXT, width=32),
+        Column("product_sku", "SKU", TEXT, width=14),
+        Column("units", "Units", INT),
+        Column("net_ex_tax", "Net sales", MONEY),
+        Column("share", "Share of net", PERCENT),
+    )
+    chart = Chart("bar", "product_name", ("net_ex_tax",), limit=15)
+
+    def rows(self, queryset, params):
+        since, until = window(params)
+        figures = sales_figures(since, until)
+        lines = touched(queryset, since, until)
+        everything = lines.aggregate(all_net=figures["net_ex_tax"])["all_net"]
+        share = (
+            Cast(figures["net_ex_tax"], FloatField()) / Value(float(everything))
+            if everything
+            else Value(None, output_field=FloatField())
+        )
+        return (
+            lines.values(
+                "product",
+                product_name=F("product__name"),
+                product_sku=F("product__sku"),
+            )
+            .annotate(
+                units=figures["sold"] - figures["returned"],
+                net_ex_tax=figures["net_ex_tax"],
+                share=ExpressionWrapper(share, output_field=FloatField()),
+            )
+            .alias(units_sold=figures["sold"])
+            .filter(units_sold__gt=0)
+            .order_by("-net_ex_tax", "product_name", "product")[: self.limit]
+        )
+
+    def totals(self, queryset, params):
+        return {}
+
+
+@register
+class SlowMovers(Report):
+    """Active stocked products, the slowest sellers of the period first.
+
+    - Units sold: units sold in the period − units returned in the period;
+      products that did not sell are listed with 0.
+    - On hand: the stock now; Stock value: on hand × the product's cost price.
+    - Last sold: the day of its latest completed sale, at any time (empty if
+      it never sold).
+    Ordered by units, then the longest unsold first, then name.
+    """
+
+    slug = "slow-movers"
+    title = "Slow movers"
+    description = (
+        "Products in stock that sold least in the period, with the money tied "
+        "up in them."
+    )
+    group = "Sales"
+    filter_paths = {"category": "category"}
+    default_preset = "this_year"
+    columns = (
+        Column("product_name", "Product", TEXT, width=32),
+        Column("product_sku", "SKU", TEXT, width=14),
+        Column("category_name", "Category", TEXT, width=18),
+        Column("units", "Units sold", INT, total=True),
+        Column("stock_on_hand", "On hand", INT, total=True),
+        Column("stock_value", "Stock value", MONEY, total=True),
+        Column("last_sold", "Last sold", DATE),
+    )
+    chart = None
+
+    def base(self):
+        return Product.objects.active().tracked()
+
+    def returned(self, since, until):
+        """Per product (outer row): units of it returned in the period.
+
+        One row always (0 when none): a bare subquery, which Django leaves out
+        of the GROUP BY, so it runs once per product, not once per sale line.
+        """
+        return Subquery(
+            ReturnLine.objects.filter(
+                returned_in(since, until), sale_line__product=OuterRef("pk")
+            )
+            .order_by()
+            .values(units=Coalesce(Func("quantity", function="SUM"), 0)),
+            output_field=IntegerField(),
+        )
+
+    def rows(self, queryset, params):
+        since, until = window(params)
+        # One pass over the products' sale lines (a join, grouped by product),
+        # not a subquery per product, each of which would read its history.
+        completed = Q(sale_lines__sale__status=SaleStatus.COMPLETED)
+        sold = Sum(
+            "sale_lines__quantity",
+            filter=completed & sold_in(since, until, prefix="sale_lines__"),
+            default=0,
+        )
+        return (
+            queryset.annotate(
+                units=sold - self.returned(since, until),
+                last_sold=TruncDate(
+                    Max("sale_lines__sale__created_at", filter=completed)
+                ),
+                stock_value=cents(_money(F("on_hand") * F("cost_price"))),
+            )
+            .values(
+                "units",
+                "stock_value",
+                "last_sold",
+                stock_on_hand=F("on_hand"),
+                product_name=F("name"),
+                product_sku=F("sku"),
+                category_name=Coalesce("category__name", Value(NO_CATEGORY)),
+            )
+            .order_by(
+                "units", F("last_sold").asc(nulls_first=True), "product_name", "pk"
+            )
+        )
+
+    def totals(self, queryset, params):
+        # The stock from the products; the units from their lines and returns
+        # (a join with the products' lines would repeat each product's stock).
+        since, until = window(params)
+        totals = queryset.aggregate(
+            stock_on_hand=Sum("on_hand", default=0),
+            stock_value=cents(
+                Sum(_money(F("on_hand") * F("cost_price")), default=ZERO)
+            ),
+        )
+        sold = completed_lines().filter(sold_in(since, until), product__in=queryset)
+        returned = ReturnLine.objects.filter(
+            returned_in(since, until), sale_line__product__in=queryset
+        )
+        totals["units"] = (
+            sold.aggregate(units=Sum("quantity", default=0))["units"]
+            - returned.aggregate(units=Sum("quantity", default=0))["units"]
+        )
+        return totals
+
+
+@register
+class SalesByMethod(Report):
+    """Payments taken for sales, per payment method.
+
+    Payments on the invoices of completed sales (voided sales excluded), by
+    the date and time each was received, so a refund falls in the period in
+    which it was given.
+    - Payments / Received: number and sum of money taken.
+    - Refunds / Refunded: number and sum (shown positive) of money given back,
+      the refunds of returns included; a negative store-credit payment is
+      credit a return left on the sale's invoice, moved to another invoice.
+    - Net: received − refunded.
+    The cashier filter is who took (or gave back) the money.
+    """
+
+    slug = "sales-by-method"
+    title = "Sales by payment method"
+    description = "Money taken and given back for sales, per payment method."
+    group = "Sales"
+    filter_paths = {
+        "period": "received_at",
+        "cashier": "received_by",
+        "method": "method",
+    }
+    columns = (
+        Column("method_name", "Method", TEXT),
+        Column("payment_count", "Payments", INT, total=True),
+        Column("received", "Received", MONEY, total=True),
+        Column("refund_count", "Refunds", INT, total=True),
+        Column("refunded", "Refunded", MONEY, total=True),
+        Column("net_received", "Net", MONEY, total=True),
+    )
+    chart = Chart("doughnut", "method_name", ("received",))
+
+    def base(self):
+        return Payment.objects.filter(
+            invoice__source=InvoiceSource.SALE,
+            invoice__sale__status=SaleStatus.COMPLETED,
+        )
+
+    def figures(self):
+        taken, given = Q(amount__gt=0), Q(amount__lt=0)
+        return {
+            "payment_count": Count("pk", filter=taken),
+            "received": cents(Sum("amount", filter=taken, default=ZERO)),
+            "refund_count": Count("pk", filter=given),
+            "refunded": cents(
+                Sum(_money(Value(0) - F("amount")), filter=given, default=ZERO)
+            ),
+            "net_received": cents(Sum("amount", default=ZERO)),
+        }
+
+    def rows(self, queryset, params):
+        codes = PaymentMethod.values
+        order = Case(
+            *(When(method=code, then=Value(n)) for n, code in enumerate(codes)),
+            default=Value(len(codes)),
+        )
+        name = Case(
+            *(
+                When(method=code, then=Value(label))
+                for code, label in PaymentMethod.choices
+            ),
+            default="method",
+        )
+        return (
+            queryset.values("method", method_name=name)
+            .annotate(**self.figures())
+            .order_by(order)
+        )
+
+    def totals(self, queryset, params):
+        return queryset.aggregate(**self.figures())
+
+
+# Tax.
+
+
+@register
+class TaxByRate(Report):
+    """Tax charged per tax rate, from the invoices: sales, repairs and manual
+    invoices together.
+
+    Lines of issued invoices and credit notes, by the invoice's issue date;
+    credit notes subtract (a return, a voided sale, a correction). Drafts and
+    void invoices never count.
+    - Net: Σ line net (without tax); Tax: Σ line tax; Gross: Σ line gross.
+    """
+
+    slug = "tax-by-rate"
+    title = "Tax collected by rate"
+    description = (
+        "Net, tax and gross per tax rate, from every issued invoice less credit "
+        "notes: sales, repairs and manual invoices."
+    )
+    group = "Tax"
+    filter_paths = {"period": "invoice__issue_date"}
+    columns = (
+        Column("rate", "Tax rate %", DECIMAL),
+        Column("net_ex_tax", "Net", MONEY, total=True),
+        Column("tax_collected", "Tax", MONEY, total=True),
+        Column("gross_total", "Gross", MONEY, total=True),
+    )
+    chart = None
+
+    def base(self):
+        return InvoiceLine.objects.filter(
+            invoice__status__in=[
+                InvoiceStatus.ISSUED,
+                InvoiceStatus.PARTIALLY_PAID,
+                InvoiceStatus.PAID,
+            ]
+        )
+
+    def figures(self):
+        def signed(field):
+            return cents(
+                Sum(
+                    Case(
+                        When(
+                            invoice__kind=InvoiceKind.CREDIT_NOTE,
+                            then=_money(Value(0) - F(field)),
+                        ),
+                        default=F(field),
+                        output_field=AMOUNT,
+                    ),
+                    default=ZERO,
+                )
+            )
+
+        return {
+            "net_ex_tax": signed("net"),
+            "tax_collected": signed("tax"),
+            "gross_total": signed("gross"),
+        }
+
+    def rows(self, queryset, params):
+        return (
+            queryset.values(rate=F("tax_rate"))
+            .annotate(**self.figures())
+            .order_by("rate")
+        )
+
+    def totals(self, queryset, params):
+        return queryset.aggregate(**self.figures())
