@@ -87,6 +87,18 @@ def back_to(ticket, anchor=""):
     return redirect(ticket.get_absolute_url() + (f"#{anchor}" if anchor else ""))
 
 
+def form_action(request, ticket, form, *, anchor, perform, done):
+    """A ticket's workflow form: bind it, call one service with the cleaned
+    data, say what happened, go back to the ticket. A refusal is shown as is."""
+    if form.is_valid():
+        result = run_service(form, perform, form.cleaned_data)
+        if result:
+            messages.success(request, done(result, form.cleaned_data))
+            return back_to(ticket, anchor)
+    messages.error(request, form_errors(form))
+    return back_to(ticket, anchor)
+
+
 def form_errors(form):
     return " ".join(message for errors in form.errors.values() for message in errors)
 
@@ -295,49 +307,45 @@ def ticket_status(request, pk):
 @perm_required(CHANGE_REPAIRS)
 def labour_add(request, pk):
     ticket = get_ticket(pk)
-    form = LabourForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        line = run_service(
-            form,
-            services.add_labour,
+    return form_action(
+        request,
+        ticket,
+        LabourForm(request.POST),
+        anchor="estimate",
+        perform=lambda data: services.add_labour(
             ticket,
             by=request.user,
             product=data["service"],
             description=data["description"],
             quantity=data["quantity"],
             unit_price=data["unit_price"],
-        )
-        if line:
-            messages.success(request, f"Added {line.description} to the estimate.")
-            return back_to(ticket, "estimate")
-    messages.error(request, form_errors(form))
-    return back_to(ticket, "estimate")
+        ),
+        done=lambda line, _: f"Added {line.description} to the estimate.",
+    )
 
 
 @require_POST
 @perm_required(CHANGE_REPAIRS)
 def part_add(request, pk):
     ticket = get_ticket(pk)
-    form = PartForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        line = run_service(
-            form,
-            services.add_part,
+    return form_action(
+        request,
+        ticket,
+        PartForm(request.POST),
+        anchor="estimate",
+        perform=lambda data: services.add_part(
             ticket,
             by=request.user,
             product=data["product"],
             quantity=data["quantity"],
             unit_price=data["unit_price"],
             fit=data["fit_now"],
-        )
-        if line:
-            done = "fitted" if data["fit_now"] else "added to the estimate"
-            messages.success(request, f"{line.description} {done}.")
-            return back_to(ticket, "estimate")
-    messages.error(request, form_errors(form))
-    return back_to(ticket, "estimate")
+        ),
+        done=lambda line, data: (
+            f"{line.description} "
+            + ("fitted." if data["fit_now"] else "added to the estimate.")
+        ),
+    )
 
 
 @perm_required(VIEW_REPAIRS)
@@ -362,22 +370,20 @@ def part_search(request):
 @perm_required(CHANGE_REPAIRS)
 def line_update(request, pk):
     line = get_line(pk)
-    form = LineForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        if run_service(
-            form,
-            services.update_line,
+    return form_action(
+        request,
+        line.ticket,
+        LineForm(request.POST),
+        anchor="estimate",
+        perform=lambda data: services.update_line(
             line,
             by=request.user,
             quantity=data["quantity"],
             unit_price=data["unit_price"],
             description=data["description"] or None,
-        ):
-            messages.success(request, f"{line.description} has been changed.")
-            return back_to(line.ticket, "estimate")
-    messages.error(request, form_errors(form))
-    return back_to(line.ticket, "estimate")
+        ),
+        done=lambda changed, _: f"{changed.description} has been changed.",
+    )
 
 
 def _line_action(request, pk, service, done):
@@ -413,23 +419,18 @@ def line_remove(request, pk):
 @perm_required(CHANGE_REPAIRS)
 def estimate_approve(request, pk):
     ticket = get_ticket(pk)
-    form = ApprovalForm(request.POST)
-    if form.is_valid():
-        approval = run_service(
-            form,
-            services.approve_estimate,
-            ticket,
-            method=form.cleaned_data["method"],
-            by=request.user,
-            note=form.cleaned_data["note"],
-        )
-        if approval:
-            messages.success(
-                request, f"Approval of {format_money(approval.total)} recorded."
-            )
-            return back_to(ticket, "estimate")
-    messages.error(request, form_errors(form))
-    return back_to(ticket, "estimate")
+    return form_action(
+        request,
+        ticket,
+        ApprovalForm(request.POST),
+        anchor="estimate",
+        perform=lambda data: services.approve_estimate(
+            ticket, method=data["method"], by=request.user, note=data["note"]
+        ),
+        done=lambda approval, _: (
+            f"Approval of {format_money(approval.total)} recorded."
+        ),
+    )
 
 
 @require_POST
@@ -457,26 +458,21 @@ def passcode_update(request, pk):
 @perm_required(RECORD_PAYMENTS)
 def deposit_create(request, pk):
     ticket = get_ticket(pk)
-    form = DepositForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        payment = run_service(
-            form,
-            services.record_deposit,
+    return form_action(
+        request,
+        ticket,
+        DepositForm(request.POST),
+        anchor="money",
+        perform=lambda data: services.record_deposit(
             ticket,
             by=request.user,
             amount=data["amount"],
             method=data["method"],
             reference=data["reference"],
             idempotency_key=data["idempotency_key"],
-        )
-        if payment:
-            messages.success(
-                request, f"Deposit of {format_money(payment.amount)} received."
-            )
-            return back_to(ticket, "money")
-    messages.error(request, form_errors(form))
-    return back_to(ticket, "money")
+        ),
+        done=lambda payment, _: f"Deposit of {format_money(payment.amount)} received.",
+    )
 
 
 @perm_required(REFUND_PAYMENTS)
