@@ -5,18 +5,11 @@ docstrings define each one as the manager's manual quotes it. Dates and times
 are the shop's local ones (settings.TIME_ZONE).
 """
 
-from decimal import Decimal
-
 from django.db.models import (
     Case,
-    CharField,
     Count,
-    DateField,
-    DecimalField,
-    ExpressionWrapper,
     F,
     FilteredRelation,
-    Func,
     IntegerField,
     Min,
     OuterRef,
@@ -30,13 +23,9 @@ from django.db.models.functions import (
     Cast,
     Coalesce,
     Concat,
-    NullIf,
     Substr,
-    Trim,
     TruncDate,
     TruncMinute,
-    TruncMonth,
-    TruncWeek,
 )
 from django.utils import timezone
 
@@ -44,7 +33,6 @@ from accounts.models import PaymentMethod
 from inventory.models import Product, StockMove, StockReason
 from invoices.models import Invoice, Payment
 from invoices.receivables import BUCKETS
-from pos_project.money import to_money
 from sales.models import Sale, SaleStatus, Shift, ShiftStatus
 
 from .base import (
@@ -58,23 +46,22 @@ from .base import (
     Report,
     register,
 )
+from .expressions import (
+    AMOUNT,
+    TEXT_FIELD,
+    ZERO,
+    Cents,
+    label_of,
+    money_sum,
+    period_of,
+    person,
+    times,
+)
 
-ZERO = Decimal("0.00")
-AMOUNT = DecimalField(max_digits=12, decimal_places=2)
-TEXT_FIELD = CharField()
 WALK_IN = "No customer (walk-in)"
 
 
 # Expressions shared by the reports below.
-
-
-def period_of(path, group_by):
-    """The local day, or the Monday of the week, or the 1st of the month."""
-    if group_by == "week":
-        return TruncWeek(path, output_field=DateField())
-    if group_by == "month":
-        return TruncMonth(path, output_field=DateField())
-    return TruncDate(path)
 
 
 def local_minute(path):
@@ -88,63 +75,11 @@ def local_time(path):
     return Substr(Cast(TruncMinute(path), TEXT_FIELD), 12, 5)
 
 
-def person(path):
-    """A user's full name, else their username (as User.get_full_name shows);
-    empty when the user is not set."""
-    full_name = Trim(
-        Concat(
-            F(f"{path}__first_name"),
-            Value(" "),
-            F(f"{path}__last_name"),
-            output_field=TEXT_FIELD,
-        )
-    )
-    return Coalesce(
-        NullIf(full_name, Value("")),
-        F(f"{path}__username"),
-        Value(""),
-        output_field=TEXT_FIELD,
-    )
-
-
-def label_of(path, choices):
-    """The display label of a choice field, in SQL."""
-    return Case(
-        *[When(**{path: value}, then=Value(label)) for value, label in choices],
-        default=F(path),
-        output_field=TEXT_FIELD,
-    )
-
-
-class Cents(Func):
-    """Money rounded to the cent as it leaves the database.
-
-    PostgreSQL adds numeric amounts exactly; SQLite adds them in floating
-    point and hands back Decimal("40") or Decimal("0.300000000000000"), so
-    every computed amount is rounded half-up to cents on the way out and both
-    backends give the same Decimal("40.00").
-    """
-
-    template = "%(expressions)s"
-    output_field = AMOUNT
-
-    def convert_value(self, value, expression, connection):
-        return None if value is None else to_money(value)
-
-
-def money_sum(expression, **kwargs):
-    return Cents(Sum(expression, default=ZERO, output_field=AMOUNT, **kwargs))
-
-
 def aggregate(queryset, **figures):
     """queryset.aggregate(), under names that cannot shadow the fields the
     figures add up (a total named "quantity" summing the field "quantity")."""
     totals = queryset.aggregate(**{f"total_{key}": e for key, e in figures.items()})
     return {key: totals[f"total_{key}"] for key in figures}
-
-
-def times(quantity, price):
-    return ExpressionWrapper(quantity * price, output_field=AMOUNT)
 
 
 # Payments and balances.

@@ -14,17 +14,13 @@ Figures are net of tax unless a column says gross. An invoice counts once it is
 issued (issued, partly paid or paid); drafts and void invoices never count.
 """
 
-from decimal import Decimal
-
 from django.db.models import (
     Avg,
     Case,
-    CharField,
     Count,
     DateField,
     DecimalField,
     Exists,
-    ExpressionWrapper,
     F,
     FloatField,
     Func,
@@ -42,13 +38,9 @@ from django.db.models.functions import (
     Cast,
     Coalesce,
     Concat,
-    NullIf,
     Round,
     Trim,
     TruncDate,
-    TruncDay,
-    TruncMonth,
-    TruncWeek,
 )
 from django.utils import timezone
 
@@ -76,28 +68,21 @@ from .base import (
     Report,
     register,
 )
+from .expressions import (
+    AMOUNT,
+    ZERO,
+    label_of,
+    money_sum,
+    period_of,
+    person,
+    rank,
+    ratio,
+    round_cents,
+    times,
+)
 
-ZERO = Decimal("0.00")
 BILLED = (InvoiceStatus.ISSUED, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID)
-TRUNCATE = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 NOT_ASSIGNED = "Not assigned"
-
-
-def _money():
-    return DecimalField(max_digits=12, decimal_places=2)
-
-
-def _cents(expression):
-    # SQLite adds decimals as floats: a year's sum can be off by a millionth of
-    # a cent, so money is rounded to cents in SQL (a no-op on PostgreSQL).
-    return Round(expression, 2, output_field=_money())
-
-
-def _sum(expression, condition=None):
-    """A money sum in cents, 0.00 when nothing matches."""
-    return _cents(
-        Sum(expression, filter=condition, default=ZERO, output_field=_money())
-    )
 
 
 def _one_place(expression):
@@ -107,46 +92,9 @@ def _one_place(expression):
 
 
 def _fraction(part, whole):
-    """part / whole as a fraction rounded to 4 places; empty when whole is zero.
-
-    Divided as floats: SQLite keeps 50.00 as the integer 50 and would divide
-    two such amounts as integers.
-    """
-    ratio = Cast(part, FloatField()) / NullIf(Cast(whole, FloatField()), 0.0)
-    return Cast(Round(ratio, 4), DecimalField(max_digits=9, decimal_places=4))
-
-
-def _label(field, choices):
-    """A choice field's label, in SQL (rows are dicts straight from the query)."""
-    return Case(
-        *[When(**{field: value}, then=Value(label)) for value, label in choices],
-        default=Value(""),
-        output_field=CharField(),
-    )
-
-
-def _rank(field, choices):
-    """A choice field's position in its choices: the workflow or list order."""
-    return Case(
-        *[
-            When(**{field: value}, then=Value(i))
-            for i, (value, _) in enumerate(choices)
-        ],
-        default=Value(len(choices)),
-        output_field=IntegerField(),
-    )
-
-
-def _person(path):
-    """A member of staff's full name, else their username; "Not assigned"."""
-    return Coalesce(
-        NullIf(
-            Trim(Concat(f"{path}__first_name", Value(" "), f"{path}__last_name")),
-            Value(""),
-        ),
-        f"{path}__username",
-        Value(NOT_ASSIGNED),
-        output_field=CharField(),
+    """part / whole as a fraction rounded to 4 places; empty when whole is zero."""
+    return Cast(
+        Round(ratio(part, whole), 4), DecimalField(max_digits=9, decimal_places=4)
     )
 
 
@@ -240,11 +188,9 @@ def _part_cost():
     unit_cost = Coalesce(Subquery(recorded), F("product__cost_price"))
     return Subquery(
         _billed_from(LineKind.PART)
-        .annotate(
-            cost=ExpressionWrapper(F("quantity") * unit_cost, output_field=_money())
-        )
+        .annotate(cost=times(F("quantity"), unit_cost))
         .values("cost")[:1],
-        output_field=_money(),
+        output_field=AMOUNT,
     )
 
 
@@ -258,10 +204,10 @@ def _ticket_net(*, labour):
     return Coalesce(
         Subquery(
             lines.order_by().values("invoice").annotate(net=Sum("net")).values("net"),
-            output_field=_money(),
+            output_field=AMOUNT,
         ),
         ZERO,
-        output_field=_money(),
+        output_field=AMOUNT,
     )
 
 
@@ -304,14 +250,14 @@ class RepairsByStatus(Report):
 
     def rows(self, queryset, params):
         return (
-            queryset.values(status_name=_label("status", Status.choices))
+            queryset.values(status_name=label_of("status", Status.choices, default=""))
             .annotate(
                 **self._figures(),
                 oldest_open=Min(
                     TruncDate("created_at"), filter=Q(status__in=OPEN_STATUSES)
                 ),
             )
-            .order_by(_rank("status", Status.choices))
+            .order_by(rank("status", Status.choices))
         )
 
     def totals(self, queryset, params):
@@ -365,9 +311,11 @@ class RepairTurnaround(Report):
 
     def rows(self, queryset, params):
         return (
-            queryset.values(device=_label("device_type", DeviceType.choices))
+            queryset.values(
+                device=label_of("device_type", DeviceType.choices, default="")
+            )
             .annotate(**self._figures())
-            .order_by(_rank("device_type", DeviceType.choices))
+            .order_by(rank("device_type", DeviceType.choices))
         )
 
     def totals(self, queryset, params):
@@ -422,16 +370,16 @@ class RepairsByTechnician(Report):
     def _figures():
         return {
             "repairs": Count("pk"),
-            "labour": _sum("labour_net"),
-            "parts": _sum("parts_net"),
-            "total": _sum(F("labour_net") + F("parts_net")),
+            "labour": money_sum("labour_net", rounding=round_cents),
+            "parts": money_sum("parts_net", rounding=round_cents),
+            "total": money_sum(F("labour_net") + F("parts_net"), rounding=round_cents),
             "avg_minutes": _one_place(Avg("minutes_spent", output_field=FloatField())),
         }
 
     def rows(self, queryset, params):
         return (
             self._billed(queryset)
-            .values(technician_name=_person("technician"))
+            .values(technician_name=person("technician", default=NOT_ASSIGNED))
             .annotate(**self._figures())
             # By id too, so two technicians of the same name stay apart; the
             # tickets nobody was assigned come last.
@@ -517,34 +465,35 @@ class RepairRevenue(Report):
         credit = Q(invoice__kind=InvoiceKind.CREDIT_NOTE)
 
         def parts():
-            return _sum("net", invoice & ~_is_labour())
+            return money_sum(
+                "net", filter=invoice & ~_is_labour(), rounding=round_cents
+            )
 
         def margin():
-            return _cents(parts() - _sum(_part_cost()))
+            return round_cents(parts() - money_sum(_part_cost(), rounding=round_cents))
 
         def signed(field):
             return Case(
-                When(credit, then=-F(field)), default=F(field), output_field=_money()
+                When(credit, then=-F(field)), default=F(field), output_field=AMOUNT
             )
 
         return {
             "repairs": Count("invoice", distinct=True, filter=invoice),
-            "labour": _sum("net", invoice & _is_labour()),
+            "labour": money_sum(
+                "net", filter=invoice & _is_labour(), rounding=round_cents
+            ),
             "parts": parts(),
-            "credited": _sum(-F("net"), credit),
-            "tax": _sum(signed("tax")),
-            "gross": _sum(signed("gross")),
-            "parts_cost": _sum(_part_cost()),
+            "credited": money_sum(-F("net"), filter=credit, rounding=round_cents),
+            "tax": money_sum(signed("tax"), rounding=round_cents),
+            "gross": money_sum(signed("gross"), rounding=round_cents),
+            "parts_cost": money_sum(_part_cost(), rounding=round_cents),
             "parts_margin": margin(),
             "margin": _fraction(margin(), parts()),
         }
 
     def rows(self, queryset, params):
-        truncate = TRUNCATE.get(params.group_by, TruncDay)
         return (
-            queryset.values(
-                period=truncate("invoice__issue_date", output_field=DateField())
-            )
+            queryset.values(period=period_of("invoice__issue_date", params.group_by))
             .annotate(**self._figures())
             .order_by("period")
         )
@@ -592,11 +541,11 @@ class OverdueRepairs(Report):
             "number",
             customer_name=F("customer__name"),
             device=Trim(Concat("brand", Value(" "), "model")),
-            status_name=_label("status", Status.choices),
-            technician_name=_person("technician"),
+            status_name=label_of("status", Status.choices, default=""),
+            technician_name=person("technician", default=NOT_ASSIGNED),
             promised=F("promised_date"),
             days_overdue=DaysBetween("promised_date", today),
-            priority_name=_label("priority", Priority.choices),
+            priority_name=label_of("priority", Priority.choices, default=""),
         ).order_by("promised_date", "-priority", "number")
 
     def totals(self, queryset, params):

@@ -34,14 +34,11 @@ the other filters applied.
 """
 
 from datetime import timedelta
-from decimal import Decimal
 
 from django.db.models import (
     Case,
     Count,
-    DateField,
     DateTimeField,
-    DecimalField,
     Exists,
     ExpressionWrapper,
     F,
@@ -56,19 +53,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import (
-    Cast,
-    Coalesce,
-    Concat,
-    Least,
-    NullIf,
-    Round,
-    Trim,
-    TruncDate,
-    TruncDay,
-    TruncMonth,
-    TruncWeek,
-)
+from django.db.models.functions import Cast, Coalesce, Concat, Least, Trim, TruncDate
 
 from accounts.models import PaymentMethod
 from inventory.models import Product
@@ -93,11 +78,20 @@ from .base import (
     Report,
     register,
 )
+from .expressions import (
+    AMOUNT,
+    ZERO,
+    as_money,
+    label_of,
+    money_sum,
+    period_of,
+    rank,
+    ratio,
+    round_cents,
+    times,
+)
 from .filters import start_of
 
-ZERO = Decimal("0.00")
-AMOUNT = DecimalField(max_digits=14, decimal_places=2)
-TRUNCATE = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 NO_CATEGORY = "No category"
 
 
@@ -192,30 +186,11 @@ def _if_returned(expression, output_field):
     )
 
 
-def _money(expression):
-    return ExpressionWrapper(expression, output_field=AMOUNT)
-
-
-def cents(expression):
-    """An amount rounded to the cent in SQL. SQLite adds decimals in floating
-    point (12.3099999…); PostgreSQL's sums are exact and stay as they are."""
-    return Round(expression, 2, output_field=AMOUNT)
-
-
-def ratio(numerator, denominator):
-    """numerator / denominator as a float, empty (NULL) when it is 0."""
-    return ExpressionWrapper(
-        Cast(numerator, FloatField())
-        / NullIf(Cast(denominator, FloatField()), Value(0.0)),
-        output_field=FloatField(),
-    )
-
-
 def sales_figures(since, until):
     """Aggregates over sale lines (`touched` ones): the figures of the module
     docstring, for the lines' sales and returns in [since, until)."""
     sold = sold_in(since, until)
-    cost_sold = Sum(_money(F("quantity") * F("unit_cost")), filter=sold, default=ZERO)
+    cost_sold = Sum(times(F("quantity"), F("unit_cost")), filter=sold, default=ZERO)
     net_sold = Sum("net", filter=sold, default=ZERO)
     tax_sold = Sum("tax", filter=sold, default=ZERO)
     gross = Sum("gross", filter=sold, default=ZERO)
@@ -224,28 +199,28 @@ def sales_figures(since, until):
         return Sum(_if_returned(expression, AMOUNT), default=ZERO)
 
     returns = returned(_credited("gross", since, until))
-    net_ex_tax = _money(net_sold - returned(_credited("net", since, until)))
-    cost = _money(
+    net_ex_tax = as_money(net_sold - returned(_credited("net", since, until)))
+    cost = as_money(
         cost_sold
-        - returned(
-            _money(_units_returned(since, until, restocked=True) * F("unit_cost"))
-        )
+        - returned(times(_units_returned(since, until, restocked=True), F("unit_cost")))
     )
-    margin = _money(net_ex_tax - cost)
+    margin = as_money(net_ex_tax - cost)
     return {
         "sales": Count("sale", filter=sold, distinct=True),
         "sold": Sum("quantity", filter=sold, default=0),
         "returned": Sum(
             _if_returned(_units_returned(since, until), IntegerField()), default=0
         ),
-        "gross_sales": cents(gross),
-        "discounts": cents(Sum("discount", filter=sold, default=ZERO)),
-        "returns": cents(returns),
-        "net_sales": cents(gross - returns),
-        "tax_collected": cents(tax_sold - returned(_credited("tax", since, until))),
-        "net_ex_tax": cents(net_ex_tax),
-        "cost": cents(cost),
-        "margin": cents(margin),
+        "gross_sales": round_cents(gross),
+        "discounts": money_sum("discount", filter=sold, rounding=round_cents),
+        "returns": round_cents(returns),
+        "net_sales": round_cents(gross - returns),
+        "tax_collected": round_cents(
+            tax_sold - returned(_credited("tax", since, until))
+        ),
+        "net_ex_tax": round_cents(net_ex_tax),
+        "cost": round_cents(cost),
+        "margin": round_cents(margin),
         "margin_pct": ratio(margin, net_ex_tax),
     }
 
@@ -360,24 +335,21 @@ class SalesByPeriod(SalesReport):
 
     def rows(self, queryset, params):
         since, until = window(params)
-        truncate = TRUNCATE.get(params.group_by, TruncDay)
-
-        def period_of(field):
-            return truncate(field, output_field=DateField())
+        group_by = params.group_by
 
         sales = (
             queryset.filter(sold_in(since, until))
-            .annotate(period=period_of("sale__created_at"))
+            .annotate(period=period_of("sale__created_at", group_by))
             .order_by()
             .values("period")
             .annotate(
                 n_sales=Count("sale", distinct=True),
-                sold_gross=cents(Sum("gross")),
-                sold_discount=cents(Sum("discount")),
-                sold_net=cents(Sum("net")),
-                sold_tax=cents(Sum("tax")),
-                sold_cost=cents(
-                    Sum(_money(F("quantity") * F("unit_cost")), default=ZERO)
+                sold_gross=round_cents(Sum("gross")),
+                sold_discount=round_cents(Sum("discount")),
+                sold_net=round_cents(Sum("net")),
+                sold_tax=round_cents(Sum("tax")),
+                sold_cost=money_sum(
+                    times(F("quantity"), F("unit_cost")), rounding=round_cents
                 ),
             )
         )
@@ -393,13 +365,13 @@ class SalesByPeriod(SalesReport):
                     )
                 ),
             )
-            .annotate(period=period_of("invoice__sale_return__created_at"))
+            .annotate(period=period_of("invoice__sale_return__created_at", group_by))
             .order_by()
             .values("period")
             .annotate(
-                back_gross=cents(Sum("gross")),
-                back_net=cents(Sum("net")),
-                back_tax=cents(Sum("tax")),
+                back_gross=round_cents(Sum("gross")),
+                back_net=round_cents(Sum("net")),
+                back_tax=round_cents(Sum("tax")),
             )
         )
         restocked = (
@@ -408,12 +380,13 @@ class SalesByPeriod(SalesReport):
                 restocked=True,
                 sale_line__in=queryset,
             )
-            .annotate(period=period_of("sale_return__created_at"))
+            .annotate(period=period_of("sale_return__created_at", group_by))
             .order_by()
             .values("period")
             .annotate(
-                back_cost=cents(
-                    Sum(_money(F("quantity") * F("sale_line__unit_cost")), default=ZERO)
+                back_cost=money_sum(
+                    times(F("quantity"), F("sale_line__unit_cost")),
+                    rounding=round_cents,
                 )
             )
         )
@@ -708,7 +681,7 @@ class SlowMovers(Report):
                 last_sold=TruncDate(
                     Max("sale_lines__sale__created_at", filter=completed)
                 ),
-                stock_value=cents(_money(F("on_hand") * F("cost_price"))),
+                stock_value=round_cents(times(F("on_hand"), F("cost_price"))),
             )
             .values(
                 "units",
@@ -730,8 +703,8 @@ class SlowMovers(Report):
         since, until = window(params)
         totals = queryset.aggregate(
             stock_on_hand=Sum("on_hand", default=0),
-            stock_value=cents(
-                Sum(_money(F("on_hand") * F("cost_price")), default=ZERO)
+            stock_value=money_sum(
+                times(F("on_hand"), F("cost_price")), rounding=round_cents
             ),
         )
         sold = completed_lines().filter(sold_in(since, until), product__in=queryset)
@@ -789,31 +762,21 @@ class SalesByMethod(Report):
         taken, given = Q(amount__gt=0), Q(amount__lt=0)
         return {
             "payment_count": Count("pk", filter=taken),
-            "received": cents(Sum("amount", filter=taken, default=ZERO)),
+            "received": money_sum("amount", filter=taken, rounding=round_cents),
             "refund_count": Count("pk", filter=given),
-            "refunded": cents(
-                Sum(_money(Value(0) - F("amount")), filter=given, default=ZERO)
+            "refunded": money_sum(
+                as_money(Value(0) - F("amount")), filter=given, rounding=round_cents
             ),
-            "net_received": cents(Sum("amount", default=ZERO)),
+            "net_received": money_sum("amount", rounding=round_cents),
         }
 
     def rows(self, queryset, params):
-        codes = PaymentMethod.values
-        order = Case(
-            *(When(method=code, then=Value(n)) for n, code in enumerate(codes)),
-            default=Value(len(codes)),
-        )
-        name = Case(
-            *(
-                When(method=code, then=Value(label))
-                for code, label in PaymentMethod.choices
-            ),
-            default="method",
-        )
         return (
-            queryset.values("method", method_name=name)
+            queryset.values(
+                "method", method_name=label_of("method", PaymentMethod.choices)
+            )
             .annotate(**self.figures())
-            .order_by(order)
+            .order_by(rank("method", PaymentMethod.choices))
         )
 
     def totals(self, queryset, params):
@@ -861,18 +824,16 @@ class TaxByRate(Report):
 
     def figures(self):
         def signed(field):
-            return cents(
-                Sum(
-                    Case(
-                        When(
-                            invoice__kind=InvoiceKind.CREDIT_NOTE,
-                            then=_money(Value(0) - F(field)),
-                        ),
-                        default=F(field),
-                        output_field=AMOUNT,
+            return money_sum(
+                Case(
+                    When(
+                        invoice__kind=InvoiceKind.CREDIT_NOTE,
+                        then=as_money(Value(0) - F(field)),
                     ),
-                    default=ZERO,
-                )
+                    default=F(field),
+                    output_field=AMOUNT,
+                ),
+                rounding=round_cents,
             )
 
         return {
