@@ -129,6 +129,27 @@ def client_class():
 
 
 @pytest.fixture
+def api_client(db):
+    """api_client(user): a REST API client sending a fresh token of `user`
+    (none: anonymous). Throttle counts start from zero."""
+    from django.core.cache import cache
+    from rest_framework.test import APIClient
+
+    from accounts.services import create_api_token
+
+    cache.clear()
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            _token, key = create_api_token(user, by=user, name="Tests")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
 def race():
     """race(threads, work): run work(i) in threads released at the same instant.
 

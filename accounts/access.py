@@ -27,6 +27,8 @@ from .models import Role
 MANAGE_STAFF = "accounts.manage_staff"
 MANAGE_ADMINS = "accounts.manage_admins"
 CHANGE_SHOP_SETTINGS = "accounts.change_shopsettings"
+# Everyone's API tokens (list, revoke); staff always manage their own.
+MANAGE_API_TOKENS = "accounts.manage_api_tokens"
 VIEW_PRODUCTS = "inventory.view_product"
 ADD_PRODUCTS = "inventory.add_product"
 CHANGE_PRODUCTS = "inventory.change_product"
@@ -208,10 +210,14 @@ def describe(perms):
 
 
 def access_of(view):
-    """The rule a view declared ("public", "staff", "perm:..."), or None."""
-    if getattr(view, "login_required", True) is False:
-        return "public"
+    """The rule a view declared ("public", "staff", "perm:...", "api:..."), or None.
+
+    An explicit rule wins over `login_required = False`: API views are exempt
+    from the sign-in redirect (they answer 401 themselves) but are not public.
+    """
     rule = getattr(view, "access", None)
     if rule is None:
         rule = getattr(getattr(view, "view_class", None), "access", None)
+    if rule is None and getattr(view, "login_required", True) is False:
+        return "public"
     return rule

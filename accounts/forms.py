@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 from django import forms
 from django.contrib.auth.forms import BaseUserCreationForm, SetPasswordForm
+from django.utils import timezone
 
 from .access import can_manage_role
 from .models import PaymentMethod, Role, ShopSettings, User
@@ -102,3 +105,22 @@ class ShopSettingsForm(forms.ModelForm):
         # Keep the order of PaymentMethod, whatever order the browser sent.
         chosen = set(self.cleaned_data["payment_methods"])
         return [value for value in PaymentMethod.values if value in chosen]
+
+
+class ApiTokenForm(forms.Form):
+    """A new API token: what it is for and, if it should, when it expires."""
+
+    name = forms.CharField(
+        max_length=100, help_text="What will use it, e.g. “Stock sync”."
+    )
+    expires_in_days = forms.IntegerField(
+        label="Expires after (days)",
+        required=False,
+        min_value=1,
+        max_value=3650,
+        help_text="Leave empty for a token that lasts until it is revoked.",
+    )
+
+    def expires_at(self):
+        days = self.cleaned_data.get("expires_in_days")
+        return timezone.now() + timedelta(days=days) if days else None

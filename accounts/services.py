@@ -1,12 +1,15 @@
 """Staff accounts and shop settings: the only code that changes them."""
 
+import secrets
+from datetime import datetime
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from .access import can_manage_role
-from .models import Notification, Role, Sequence, ShopSettings, User
+from .access import MANAGE_API_TOKENS, can_manage_role
+from .models import ApiToken, Notification, Role, Sequence, ShopSettings, User
 
 LOGO_MAX_BYTES = 512 * 1024
 
@@ -149,6 +152,53 @@ def update_shop_settings(
     shop._history_user = by
     shop.save()
     return shop
+
+
+# API tokens.
+
+
+@transaction.atomic
+def create_api_token(
+    user: User, *, by: User, name: str, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new API token for `user`, made by themselves; the key is returned once.
+
+    Only the key's hash is stored, so this is the one time anyone sees it.
+    """
+    if by.pk != user.pk:
+        raise ValidationError("Staff create API tokens for themselves only.")
+    if not user.is_active:
+        raise ValidationError("A deactivated account cannot have API tokens.")
+    name = name.strip()
+    if not name:
+        raise ValidationError("Give the token a name, e.g. what will use it.")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError("The expiry date must be in the future.")
+    # 40 random bytes: unguessable, so tokens need no lockout of their own.
+    key = secrets.token_urlsafe(40)
+    token = ApiToken(
+        user=user,
+        name=name,
+        prefix=key[: ApiToken.PREFIX_LENGTH],
+        key_hash=ApiToken.hash_key(key),
+        expires_at=expires_at,
+    )
+    token.full_clean()
+    token.save()
+    return token, key
+
+
+@transaction.atomic
+def revoke_api_token(token: ApiToken, *, by: User) -> ApiToken:
+    """Revoke a token for good: its owner may, and a Super Admin anyone's."""
+    if token.user_id != by.pk and not by.has_perm(MANAGE_API_TOKENS):
+        raise ValidationError("You can revoke only your own API tokens.")
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.revoked_by = by
+        token.save(update_fields=["revoked_at", "revoked_by"])
+    return token
 
 
 # In-app notifications.

@@ -1,6 +1,6 @@
 import django_tables2 as tables
 
-from .models import User
+from .models import ApiToken, User
 
 
 class StaffTable(tables.Table):
@@ -23,3 +23,32 @@ class StaffTable(tables.Table):
 
     def render_name(self, value, record):
         return value or record.username
+
+
+class ApiTokenTable(tables.Table):
+    """Every member of staff's API tokens, for Super Admins."""
+
+    user = tables.Column(linkify=True, order_by=("user__first_name", "user__username"))
+    name = tables.Column()
+    prefix = tables.TemplateColumn(
+        "<code>{{ value }}…</code>", verbose_name="Key starts", orderable=False
+    )
+    created_at = tables.DateTimeColumn(verbose_name="Created", format="j M Y H:i")
+    expires_at = tables.DateTimeColumn(verbose_name="Expires", format="j M Y H:i")
+    last_used_at = tables.DateTimeColumn(verbose_name="Last used", format="j M Y H:i")
+    state = tables.TemplateColumn(
+        template_name="accounts/includes/token_state.html",
+        verbose_name="State",
+        orderable=False,
+    )
+    revoke = tables.TemplateColumn(
+        template_name="accounts/includes/token_revoke.html",
+        verbose_name="",
+        orderable=False,
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["user", "name", "prefix", "created_at", "expires_at", "last_used_at"]
+        sequence = [*fields, "state", "revoke"]
+        empty_text = "Nobody has an API token yet."

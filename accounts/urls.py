@@ -15,6 +15,11 @@ urlpatterns = [
         staff_required(views.PasswordChangeView.as_view()),
         name="password_change",
     ),
+    path("account/api-tokens/new/", views.token_create, name="token_create"),
+    path(
+        "account/api-tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"
+    ),
+    path("api-tokens/", views.ApiTokenListView.as_view(), name="token_list"),
     path("staff/", views.StaffListView.as_view(), name="staff_list"),
     path("staff/new/", views.staff_create, name="staff_create"),
     path("staff/<int:pk>/", views.staff_detail, name="staff_detail"),

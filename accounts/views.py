@@ -11,12 +11,14 @@ from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
+from django.views.generic import ListView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from . import services
 from .access import (
     CHANGE_SHOP_SETTINGS,
+    MANAGE_API_TOKENS,
     MANAGE_STAFF,
     PermRequiredMixin,
     can_manage_role,
@@ -26,13 +28,14 @@ from .access import (
 from .filters import StaffFilter
 from .forms import (
     AccountForm,
+    ApiTokenForm,
     ShopSettingsForm,
     StaffCreateForm,
     StaffPasswordForm,
     StaffUpdateForm,
 )
-from .models import Notification, ShopSettings, User
-from .tables import StaffTable
+from .models import ApiToken, Notification, ShopSettings, User
+from .tables import ApiTokenTable, StaffTable
 
 
 def run_service(form, service, *args, **kwargs):
@@ -90,7 +93,82 @@ def account(request):
         form.save()
         messages.success(request, "Your details have been saved.")
         return redirect("accounts:account")
-    return render(request, "accounts/account.html", {"form": form})
+    return account_page(request, form=form)
+
+
+def account_page(request, *, form=None, token_form=None):
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "form": form or AccountForm(instance=request.user),
+            "token_form": token_form or ApiTokenForm(),
+            "tokens": request.user.api_tokens.select_related("revoked_by"),
+        },
+    )
+
+
+# API tokens: staff manage their own; Super Admins see and revoke everyone's.
+
+
+def get_api_token(actor, pk):
+    """A token `actor` may act on: their own, or anyone's for a Super Admin."""
+    tokens = ApiToken.objects.all()
+    if not actor.has_perm(MANAGE_API_TOKENS):
+        tokens = tokens.filter(user=actor)
+    return get_object_or_404(tokens, pk=pk)
+
+
+@require_POST
+@staff_required
+def token_create(request):
+    """Create a token and show its key, this once: only its hash is kept.
+
+    The key is in this response only (never in the session or a redirect), and
+    the page is not cached.
+    """
+    form = ApiTokenForm(request.POST)
+    created = form.is_valid() and run_service(
+        form,
+        services.create_api_token,
+        request.user,
+        by=request.user,
+        name=form.cleaned_data["name"],
+        expires_at=form.expires_at(),
+    )
+    if not created:
+        return account_page(request, token_form=form)
+    token, key = created
+    response = render(
+        request, "accounts/token_created.html", {"token": token, "key": key}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@staff_required
+def token_revoke(request, pk):
+    token = get_api_token(request.user, pk)
+    try:
+        services.revoke_api_token(token, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"The API token “{token.name}” has been revoked.")
+    if token.user_id == request.user.pk:
+        return redirect("accounts:account")
+    return redirect("accounts:token_list")
+
+
+class ApiTokenListView(PermRequiredMixin, SingleTableMixin, ListView):
+    permission_required = MANAGE_API_TOKENS
+    table_class = ApiTokenTable
+    template_name = "accounts/apitoken_list.html"
+    table_pagination = {"per_page": 50}
+
+    def get_queryset(self):
+        return ApiToken.objects.select_related("user", "revoked_by")
 
 
 # Staff management: Admins manage role User, Super Admins everyone.

@@ -15,6 +15,7 @@ urlpatterns = [
     path("repairs/", include("repairs.urls")),
     path("", include("sales.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("pos_project.api_urls")),
     path("healthz", views.health, name="health"),
 ]
 

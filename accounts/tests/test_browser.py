@@ -37,7 +37,7 @@ def sign_in(page, live_server, username):
 
 ADMIN_MENU = {
     Role.ADMIN: ["Staff", "Django admin"],
-    Role.SUPER_ADMIN: ["Staff", "Shop settings", "Django admin"],
+    Role.SUPER_ADMIN: ["Staff", "Shop settings", "API tokens", "Django admin"],
 }
 
 

@@ -17,7 +17,7 @@ from accounts.tests.factories import UserFactory
 
 ROLES = ["anonymous", Role.USER, Role.ADMIN, Role.SUPER_ADMIN]
 DOC = Path(settings.BASE_DIR) / "docs" / "roles.md"
-OUTCOMES = {"ok", "login", "403", "404"}
+OUTCOMES = {"ok", "login", "401", "403", "404"}
 
 
 def read_expectations():
@@ -111,6 +111,9 @@ def world(db):
         deposit=repairs.Deposit("10.00", "cash"),
         passcode="1234",
     )
+    from accounts.services import create_api_token
+
+    api_token, _key = create_api_token(owner, by=owner, name="World sync")
     parked = till.active_cart(seller)
     till.add_to_cart(parked, by=seller, product=sold)
     till.park_cart(parked, by=seller)
@@ -129,6 +132,8 @@ def world(db):
         "target": target,
         "shop": shop,
         "product": product,
+        "stock_move": product.moves.first(),
+        "api_token": api_token,
         "receipt": receipt,
         "count": stock.count_stock({product: 5}, by=owner),
         "import": ProductImport.objects.create(
@@ -153,6 +158,10 @@ def _export_job(owner):
 PK_SAMPLES = {
     "accounts:staff_": "target",
     "accounts:notification_": "notification",
+    "accounts:token_": "api_token",
+    "api:product-": "product",
+    "api:stockmove-": "stock_move",
+    "api:customer-": "customer",
     "inventory:product_": "product",
     "inventory:product_import": "import",
     "inventory:stock_": "product",

@@ -51,6 +51,16 @@
     });
   }
 
+  // <button data-copy="element-id">: copies that element's value (or text).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button || !navigator.clipboard) return;
+    var source = document.getElementById(button.dataset.copy);
+    navigator.clipboard.writeText(source.value || source.textContent).then(function () {
+      button.textContent = "Copied";
+    });
+  });
+
   window.POS = { renderCharts: renderCharts };
   document.addEventListener("DOMContentLoaded", function () { renderCharts(document); });
   document.body.addEventListener("htmx:afterSwap", function (event) { renderCharts(event.target); });

@@ -1,0 +1,84 @@
+"""What every REST API endpoint shares: pages of results and one error body.
+
+Every error answers
+
+    {"error": {"status": 400, "code": "invalid", "message": "...", "fields": {...}}}
+
+`fields` (field name -> messages) appears only for validation errors. A
+ValidationError raised by a service (django.core.exceptions) is a 400 with the
+service's own message, as the web pages show it.
+"""
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Pagination(PageNumberPagination):
+    """`?page=2&page_size=100`: 50 a page by default, at most 200."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+NON_FIELD_KEYS = {NON_FIELD_ERRORS, api_settings.NON_FIELD_ERRORS_KEY}
+
+
+def _messages(detail):
+    """Flat list of the messages in a DRF error detail (str, list or dict)."""
+    if isinstance(detail, dict):
+        return [m for value in detail.values() for m in _messages(value)]
+    if isinstance(detail, list):
+        return [m for value in detail for m in _messages(value)]
+    return [str(detail)]
+
+
+def _validation_body(detail):
+    """(message, fields) for a DRF ValidationError's detail."""
+    if not isinstance(detail, dict):
+        return " ".join(_messages(detail)), {}
+    general = [m for key in NON_FIELD_KEYS for m in _messages(detail.get(key, []))]
+    fields = {
+        key: _messages(value)
+        for key, value in detail.items()
+        if key not in NON_FIELD_KEYS
+    }
+    if general:
+        return " ".join(general), fields
+    return "Check the fields marked.", fields
+
+
+def _from_django(exc):
+    """A service's ValidationError as DRF's, field errors kept by field."""
+    if hasattr(exc, "error_dict"):
+        return exceptions.ValidationError(exc.message_dict)
+    return exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: exc.messages})
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = _from_django(exc)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # an unexpected error: Django's 500 handling and logging
+    error = {"status": response.status_code}
+    if isinstance(exc, exceptions.ValidationError):
+        error["code"] = "invalid"
+        error["message"], fields = _validation_body(exc.detail)
+        if fields:
+            error["fields"] = fields
+    else:
+        codes = exc.get_codes()
+        error["code"] = codes if isinstance(codes, str) else exc.default_code
+        error["message"] = " ".join(_messages(exc.detail))
+    response.data = {"error": error}
+    return response
