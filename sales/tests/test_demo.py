@@ -1,9 +1,16 @@
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from decimal import Decimal
 from io import StringIO
 
 from django.core.management import call_command
+from django.utils import timezone
 
-from invoices.models import Invoice, InvoiceStatus
-from sales.models import Return, Sale, Shift, ShiftStatus
+from accounts.models import Sequence
+from invoices.models import Invoice, InvoiceKind, InvoiceStatus, Payment
+from sales.demo import DAYS
+from sales.models import Return, Sale, SaleLine, SaleStatus, Shift, ShiftStatus
+from sales.queries import expected_takings
 
 
 def test_the_full_demo_shop_loads_with_sales_shifts_returns_and_invoices(db):
@@ -25,3 +32,63 @@ def test_the_full_demo_shop_loads_with_sales_shifts_returns_and_invoices(db):
     assert {"cash", "card"} <= methods
     call_command("check_stock", stdout=StringIO())
     assert "Demo logins" in out.getvalue()
+
+
+def test_bulk_sale_lines_add_up_to_the_cent_with_gapless_numbers(db):
+    call_command(
+        "demo_data",
+        "--sale-lines", "2000",
+        "--sales", "20", "--repairs", "5", "--invoices", "5", "--customers", "40",
+        stdout=StringIO(),
+    )  # fmt: skip
+    first_till_day = timezone.localdate() - timedelta(days=DAYS)
+    before_the_till_demo = timezone.make_aware(datetime.combine(first_till_day, time()))
+    bulk = Sale.objects.filter(created_at__lt=before_the_till_demo)
+    lines = SaleLine.objects.filter(sale__in=bulk)
+    assert lines.count() == 2000
+    oldest = bulk.earliest("created_at").created_at.date()
+    assert oldest < timezone.localdate() - timedelta(days=900)
+    assert not lines.filter(unit_cost__isnull=True).exists()
+
+    gross = defaultdict(Decimal)
+    for sale_id, amount in lines.values_list("sale_id", "gross"):
+        gross[sale_id] += amount
+    totals = dict(bulk.values_list("pk", "total"))
+    assert totals == gross
+    assert sum(totals.values()) == sum(gross.values())
+
+    invoices = Invoice.objects.filter(sale__in=bulk)
+    paid = defaultdict(Decimal)
+    for invoice_id, amount in Payment.objects.filter(invoice__in=invoices).values_list(
+        "invoice_id", "amount"
+    ):
+        paid[invoice_id] += amount
+    for invoice in invoices:
+        assert invoice.balance == Decimal("0.00")
+        assert invoice.amount_paid == paid[invoice.pk]
+        assert invoice.total == invoice.amount_credited + invoice.amount_paid
+        assert invoice.total == totals[invoice.sale.pk]
+    voided = bulk.filter(status=SaleStatus.VOIDED)
+    assert voided.exists()
+    assert Invoice.objects.filter(credited_invoice__sale__in=voided).count() == (
+        voided.count()
+    )
+
+    for prefix, documents, sequence in [
+        ("R-", Sale.objects.all(), "sale"),
+        ("INV-", Invoice.objects.filter(kind=InvoiceKind.INVOICE), "invoice"),
+        ("CN-", Invoice.objects.filter(kind=InvoiceKind.CREDIT_NOTE), "credit_note"),
+    ]:
+        numbers = sorted(
+            int(number.removeprefix(prefix))
+            for number in documents.exclude(number=None).values_list(
+                "number", flat=True
+            )
+        )
+        assert numbers == list(range(1, len(numbers) + 1))
+        assert Sequence.objects.get(name=sequence).last_value == len(numbers)
+
+    for shift in Shift.objects.filter(opened_at__lt=before_the_till_demo):
+        counted = {count.method: count.expected for count in shift.counts.all()}
+        assert counted == expected_takings(shift)
+    call_command("check_stock", stdout=StringIO())
