@@ -77,8 +77,11 @@ def amount_of_money(value, what="The amount") -> Decimal:
 def looks_like_card_number(text: str) -> bool:
     """13 to 19 digits (spaces and dashes allowed) that pass the Luhn check."""
     digits = re.sub(r"[ -]", "", text or "")
-    if not digits.isdigit() or not 13 <= len(digits) <= 19:
-        return False
+    return digits.isdigit() and 13 <= len(digits) <= 19 and passes_luhn(digits)
+
+
+def passes_luhn(digits: str) -> bool:
+    """The Luhn check digit is right (card numbers, IMEIs)."""
     total = 0
     for position, digit in enumerate(reversed(digits)):
         value = int(digit)

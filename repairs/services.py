@@ -75,22 +75,12 @@ def clean_imei(value: str) -> str:
         )
     if not 14 <= len(text) <= 16:
         raise ValidationError(f"An IMEI has 15 digits; {text} has {len(text)}.")
-    if len(text) == 15 and not _luhn_ok(text):
+    if len(text) == 15 and not billing.passes_luhn(text):
         raise ValidationError(
             f"{text} is not a valid IMEI: its last digit does not match. "
             "Check it for a typing mistake."
         )
     return text
-
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for position, digit in enumerate(reversed(digits)):
-        value = int(digit)
-        if position % 2:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
 
 
 def clean_serial(value: str) -> str:
