@@ -19,6 +19,7 @@ keyed by the columns' keys. Nothing here writes.
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 # How a column's values are shown on the page and formatted in Excel.
 TEXT, INT, MONEY, PERCENT, DATE, DECIMAL = (
@@ -95,6 +96,18 @@ class Report:
     chart: Chart | None = None
     landscape: bool = False  # the PDF on A4 landscape (wide tables)
     default_preset: str = "this_month"
+    # The totals row is the sum of the rows: every record counted falls in
+    # one row (a sale in one day, one cashier), and the total columns are
+    # counts and amounts, or ratios of them (`with_ratios`). A page that has
+    # read every row then adds them up (`totals_of`) instead of reading the
+    # records again.
+    totals_add_up: bool = False
+    # The page reads all the grouped rows in one go rather than the first
+    # ones: for a query that computes every row to order them anyway, and
+    # whose planner picks a slower plan when asked for the first rows only
+    # (Slow movers on PostgreSQL: 1.4 s for its first 1,000 rows, 0.6 s for
+    # all 20,000).
+    read_whole: bool = False
 
     def base(self):
         """The records counted, before filters (a QuerySet)."""
@@ -107,6 +120,20 @@ class Report:
     def totals(self, queryset, params: Params) -> dict:
         """The totals row: {column key: value} for the columns with total=True."""
         return {}
+
+    def totals_of(self, rows) -> dict:
+        """The totals row from all the table's rows, for a report whose totals
+        add up (`totals_add_up`): what `totals()` gives, without a query."""
+        totals = {}
+        for column in self.columns:
+            if column.total and column.kind in (INT, MONEY):
+                zero = Decimal("0.00") if column.kind == MONEY else 0
+                totals[column.key] = sum((row[column.key] for row in rows), zero)
+        return self.with_ratios(totals)
+
+    def with_ratios(self, totals) -> dict:
+        """`totals` (the sums of `totals_of`) with the ratio columns added."""
+        return totals
 
     def chart_rows(self, rows):
         """The rows plotted (rows are already ordered the way they read)."""

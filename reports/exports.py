@@ -47,8 +47,16 @@ def number_formats():
     }
 
 
+PLAIN = {int, float, Decimal, date}  # stored as they are (not bool, datetime)
+
+
 def excel_value(value):
-    """What openpyxl can store: naive local datetimes, numbers, text."""
+    """What openpyxl can store: naive local datetimes, numbers, text; None
+    (no cell written at all) for empty text."""
+    if type(value) is str:  # the most common values, the cheapest test first
+        return value or None
+    if type(value) in PLAIN:
+        return value
     if isinstance(value, datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value)
@@ -78,15 +86,25 @@ def write_excel(report, rows, totals, params, *, shop, progress=None):
             cell.alignment = Alignment(horizontal="right")
         header.append(cell)
     sheet.append(header)
+    keys = [column.key for column in report.columns]
+    # Only numbers and dates need a cell with a format: one per column, used
+    # again on every row (a write-only sheet writes a row out as it is
+    # appended). Text goes as plain values. A new cell object per value was
+    # most of the time of a large export.
+    formatted = []
+    for position, column in enumerate(report.columns):
+        if column.kind in formats:
+            cell = WriteOnlyCell(sheet)
+            cell.number_format = formats[column.kind]
+            formatted.append((position, cell))
     done = 0
     for row in rows:
-        cells = []
-        for column in report.columns:
-            cell = WriteOnlyCell(sheet, value=excel_value(row.get(column.key)))
-            if column.kind in formats:
-                cell.number_format = formats[column.kind]
-            cells.append(cell)
-        sheet.append(cells)
+        values = [excel_value(row.get(key)) for key in keys]
+        for position, cell in formatted:
+            if values[position] is not None:
+                cell.value = values[position]
+                values[position] = cell
+        sheet.append(values)
         done += 1
         if progress and done % PROGRESS_EVERY == 0:
             progress(done)

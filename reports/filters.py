@@ -7,7 +7,7 @@ custom range, applied as a half-open range on the date or datetime field so
 the field's index is used.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django import forms
@@ -53,6 +53,14 @@ def preset_range(preset, today=None):
 
 def start_of(day):
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def window(params):
+    """The period as aware datetimes, half-open: [first day 00:00, day after);
+    None for a report as of now."""
+    if not (params.show_period and params.start and params.end):
+        return None
+    return start_of(params.start), start_of(params.end + timedelta(days=1))
 
 
 def _staff():
@@ -205,8 +213,17 @@ def _is_datetime(model, path):
     return isinstance(model._meta.get_field(name), DateTimeField)
 
 
+# The dates a period may take: the day after the last must still be a date,
+# and the first in any time zone still a date-time.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+
+
 def _validate_range(form):
     start, end = form.cleaned_data.get("start"), form.cleaned_data.get("end")
+    for name, day in (("start", start), ("end", end)):
+        if day and not FIRST_DAY <= day <= LAST_DAY:
+            form.add_error(name, f"Choose a date from {FIRST_DAY:%Y} to {LAST_DAY:%Y}.")
+            return
     if start and end and abs((end - start).days) > MAX_DAYS:
         form.add_error("end", "Choose a period of at most ten years.")
 

@@ -23,9 +23,6 @@ from django.db.models.functions import (
     Cast,
     Coalesce,
     Concat,
-    Substr,
-    TruncDate,
-    TruncMinute,
 )
 from django.utils import timezone
 
@@ -52,27 +49,20 @@ from .expressions import (
     ZERO,
     Cents,
     label_of,
+    local_day,
+    local_minute,
+    local_time,
     money_sum,
     period_of,
     person,
     times,
 )
+from .filters import window
 
 WALK_IN = "No customer (walk-in)"
 
 
 # Expressions shared by the reports below.
-
-
-def local_minute(path):
-    """A date and time as local "YYYY-MM-DD HH:MM" text (a string on every
-    backend, so no export meets a time-zone-aware datetime)."""
-    return Substr(Cast(TruncMinute(path), TEXT_FIELD), 1, 16)
-
-
-def local_time(path):
-    """The local "HH:MM" of a date and time."""
-    return Substr(Cast(TruncMinute(path), TEXT_FIELD), 12, 5)
 
 
 def aggregate(queryset, **figures):
@@ -135,6 +125,7 @@ class PaymentsReceived(Report):
     }
     group_by = True
     chart = Chart("bar", "period", ("net",))
+    totals_add_up = True
 
     def base(self):
         return Payment.objects.all()
@@ -151,7 +142,7 @@ class PaymentsReceived(Report):
         return (
             queryset.values(
                 "method",
-                period=period_of("received_at", params.group_by),
+                period=period_of("received_at", params.group_by, within=window(params)),
                 method_name=label_of("method", PaymentMethod.choices),
             )
             .annotate(**self.figures())
@@ -211,8 +202,8 @@ class PaymentHistory(Report):
             "reference",
             "amount",
             "note",
-            day=TruncDate("received_at"),
-            time=local_time("received_at"),
+            day=local_day("received_at", within=window(params)),
+            time=local_time("received_at", within=window(params)),
             invoice_number=Coalesce(F("invoice__number"), Value("Draft")),
             customer_name=Coalesce(F("invoice__customer__name"), Value("Walk-in")),
             method_name=label_of("method", PaymentMethod.choices),
@@ -260,6 +251,7 @@ class Balances(Report):
     default_preset = "today"
     landscape = True
     chart = Chart("bar", "customer_name", ("total",), limit=15)
+    totals_add_up = True
 
     def base(self):
         return Invoice.objects.open()
@@ -376,8 +368,8 @@ class CashShifts(Report):
                 "sales_total",
                 shift=Concat(Value("Shift #"), Cast("pk", TEXT_FIELD)),
                 cashier_name=person("cashier"),
-                opened=local_minute("opened_at"),
-                closed=local_minute("closed_at"),
+                opened=local_minute("opened_at", within=window(params)),
+                closed=local_minute("closed_at", within=window(params)),
                 expected_cash=F("cash__expected"),
                 counted_cash=F("cash__counted"),
                 cash_difference=F("cash__difference"),
@@ -575,6 +567,7 @@ class StockMoves(Report):
     }
     group_by = True
     chart = Chart("bar", "period", ("quantity_in", "quantity_out"))
+    totals_add_up = True
 
     def base(self):
         return StockMove.objects.all()
@@ -592,7 +585,7 @@ class StockMoves(Report):
         return (
             queryset.values(
                 "reason",
-                period=period_of("created_at", params.group_by),
+                period=period_of("created_at", params.group_by, within=window(params)),
                 reason_name=label_of("reason", StockReason.choices),
             )
             .annotate(**self.figures())
@@ -651,7 +644,7 @@ class StockAdjustments(Report):
             "quantity",
             "note",
             "reference_label",
-            day=TruncDate("created_at"),
+            day=local_day("created_at", within=window(params)),
             product_name=F("product__name"),
             sku=F("product__sku"),
             reason_name=label_of("reason", StockReason.choices),

@@ -38,14 +38,17 @@ from datetime import timedelta
 from django.db.models import (
     Case,
     Count,
+    DateField,
     DateTimeField,
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
     FloatField,
     Func,
     IntegerField,
     Max,
+    Min,
     OuterRef,
     Q,
     Subquery,
@@ -53,18 +56,17 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Least, Trim, TruncDate
+from django.db.models.functions import Cast, Coalesce, Concat, Trim
 
 from accounts.models import PaymentMethod
 from inventory.models import Product
 from invoices.models import (
     InvoiceKind,
     InvoiceLine,
-    InvoiceSource,
     InvoiceStatus,
     Payment,
 )
-from sales.models import ReturnLine, SaleLine, SaleStatus
+from sales.models import ReturnLine, Sale, SaleLine, SaleStatus
 
 from .base import (
     DATE,
@@ -81,8 +83,10 @@ from .base import (
 from .expressions import (
     AMOUNT,
     ZERO,
+    PerGroup,
     as_money,
     label_of,
+    local_day,
     money_sum,
     period_of,
     rank,
@@ -90,17 +94,12 @@ from .expressions import (
     round_cents,
     times,
 )
-from .filters import start_of
+from .filters import window
 
 NO_CATEGORY = "No category"
 
 
 # Building blocks: sale lines, their returns in the period, and the figures.
-
-
-def window(params):
-    """The period as aware datetimes, half-open: [first day 00:00, day after)."""
-    return start_of(params.start), start_of(params.end + timedelta(days=1))
 
 
 def sold_in(since, until, prefix=""):
@@ -120,25 +119,66 @@ def completed_lines():
     return SaleLine.objects.filter(sale__status=SaleStatus.COMPLETED)
 
 
-def touched(lines, since, until):
-    """The sale lines sold in the period, or with units returned in it."""
+def sale_numbers(since, until):
+    """The first and last numbers (ids) of the sales made in [since, until),
+    or None when there are none: one small query.
+
+    Every sale made in the period is numbered in that range, whatever the
+    order of numbers and times; as sales are numbered as they are made, the
+    range holds little else. The index on a sale line's sale finds the
+    range's lines, where a join of every line with the period's sales (or
+    one scan per product) reads far more.
+    """
+    # The count keeps PostgreSQL from looking for the least id along the
+    # primary key (its plan for a lone MIN), which reads every older sale.
+    numbers = (
+        Sale.objects.filter(created_at__gte=since, created_at__lt=until)
+        .order_by()
+        .aggregate(first=Min("pk"), last=Max("pk"), sales=Count("pk"))
+    )
+    return (numbers["first"], numbers["last"]) if numbers["sales"] else None
+
+
+def reach(since, until):
+    """What the sale lines touched in [since, until) reach: (when the oldest
+    sale with units returned in the period was made, if before `since`, else
+    None; `sale_numbers` from then to `until`). Two small queries."""
+    oldest = (
+        ReturnLine.objects.filter(returned_in(since, until))
+        .order_by()
+        .aggregate(oldest=Min("sale_line__sale__created_at"))["oldest"]
+    )
+    oldest = oldest if oldest and oldest < since else None
+    return oldest, sale_numbers(oldest or since, until)
+
+
+def touched(lines, since, until, *, found=None):
+    """The sale lines sold in the period, or with units returned in it;
+    `found`: what `reach(since, until)` found, to read fewer lines."""
+    oldest, numbers = found or (None, None)
+    if numbers:
+        lines = lines.filter(sale_id__gte=numbers[0], sale_id__lte=numbers[1])
+    if oldest is None:
+        return lines.filter(sold_in(since, until))
+    # Bounding the sale's date by the oldest sale returned (a date, not a
+    # subquery, so the planner knows how many sales that is) lets the index
+    # on it limit the scan, which the "or" below alone would not.
     returns = ReturnLine.objects.filter(returned_in(since, until))
-    # Lines returned in the period were sold at the earliest on the day of the
-    # oldest sale among those returns: bounding the sale's date there lets the
-    # index on it limit the scan, which the "or" below alone would not.
-    oldest = Subquery(
-        returns.order_by("sale_line__sale__created_at").values(
-            "sale_line__sale__created_at"
-        )[:1]
-    )
-    moment = DateTimeField()
-    earliest = Least(
-        Value(since, output_field=moment),
-        Coalesce(oldest, Value(since, output_field=moment), output_field=moment),
-    )
     return lines.filter(
-        sale__created_at__gte=earliest, sale__created_at__lt=until
+        sale__created_at__gte=oldest, sale__created_at__lt=until
     ).filter(sold_in(since, until) | Q(pk__in=returns.values("sale_line")))
+
+
+def touched_and_figures(lines, since, until):
+    """(`touched` lines, `sales_figures` for them)."""
+    found = reach(since, until)
+    # With no earlier sale's return among them, every line touched was sold in
+    # the period: no figure needs to test it.
+    sold = sold_in(since, until) if found[0] else None
+    return (
+        touched(lines, since, until, found=found),
+        sales_figures(since, until, sold=sold),
+    )
 
 
 def _units_returned(since, until, **only):
@@ -186,10 +226,15 @@ def _if_returned(expression, output_field):
     )
 
 
-def sales_figures(since, until):
+SOLD_IN_PERIOD = object()
+
+
+def sales_figures(since, until, *, sold=SOLD_IN_PERIOD):
     """Aggregates over sale lines (`touched` ones): the figures of the module
-    docstring, for the lines' sales and returns in [since, until)."""
-    sold = sold_in(since, until)
+    docstring, for the lines' sales and returns in [since, until). `sold`:
+    which lines were sold in the period (a Q); None when all were."""
+    if sold is SOLD_IN_PERIOD:
+        sold = sold_in(since, until)
     cost_sold = Sum(times(F("quantity"), F("unit_cost")), filter=sold, default=ZERO)
     net_sold = Sum("net", filter=sold, default=ZERO)
     tax_sold = Sum("tax", filter=sold, default=ZERO)
@@ -256,24 +301,29 @@ class SalesReport(Report):
     filter_paths = SALES_FILTERS
     landscape = True
     figures: tuple[str, ...] = ()
+    totals_add_up = True
+
+    def with_ratios(self, totals):
+        if "margin_pct" in totals or "margin" not in totals:
+            return totals
+        net = totals["net_ex_tax"]
+        return totals | {
+            "margin_pct": float(totals["margin"]) / float(net) if net else None
+        }
 
     def base(self):
         return completed_lines()
 
     def totals(self, queryset, params):
-        since, until = window(params)
-        figures = sales_figures(since, until)
+        lines, figures = touched_and_figures(queryset, *window(params))
         keys = [c.key for c in self.columns if c.total]
-        return touched(queryset, since, until).aggregate(**pick(figures, *keys))
+        return lines.aggregate(**pick(figures, *keys))
 
     def grouped(self, queryset, params, *fields, **expressions):
         """The figures of `self.figures` per group of sale lines."""
-        since, until = window(params)
-        figures = sales_figures(since, until)
-        return (
-            touched(queryset, since, until)
-            .values(*fields, **expressions)
-            .annotate(**pick(figures, *self.figures))
+        lines, figures = touched_and_figures(queryset, *window(params))
+        return lines.values(*fields, **expressions).annotate(
+            **pick(figures, *self.figures)
         )
 
 
@@ -334,12 +384,12 @@ class SalesByPeriod(SalesReport):
     chart = Chart("bar", "period", ("net_sales", "margin"))
 
     def rows(self, queryset, params):
-        since, until = window(params)
+        since, until = within = window(params)
         group_by = params.group_by
 
+        sold = touched(queryset, since, until, found=(None, sale_numbers(*within)))
         sales = (
-            queryset.filter(sold_in(since, until))
-            .annotate(period=period_of("sale__created_at", group_by))
+            sold.annotate(period=period_of("sale__created_at", group_by, within=within))
             .order_by()
             .values("period")
             .annotate(
@@ -365,7 +415,11 @@ class SalesByPeriod(SalesReport):
                     )
                 ),
             )
-            .annotate(period=period_of("invoice__sale_return__created_at", group_by))
+            .annotate(
+                period=period_of(
+                    "invoice__sale_return__created_at", group_by, within=within
+                )
+            )
             .order_by()
             .values("period")
             .annotate(
@@ -377,10 +431,14 @@ class SalesByPeriod(SalesReport):
         restocked = (
             ReturnLine.objects.filter(
                 returned_in(since, until),
+                # Exists, not "in": the few lines returned are looked up, not
+                # every sale line listed.
+                Exists(queryset.filter(pk=OuterRef("sale_line"))),
                 restocked=True,
-                sale_line__in=queryset,
             )
-            .annotate(period=period_of("sale_return__created_at", group_by))
+            .annotate(
+                period=period_of("sale_return__created_at", group_by, within=within)
+            )
             .order_by()
             .values("period")
             .annotate(
@@ -575,6 +633,7 @@ class TopProducts(SalesReport):
     description = "The 50 best sellers of the period by net sales, with their share."
     filter_paths = {"cashier": "sale__cashier", "category": "product__category"}
     landscape = False
+    totals_add_up = False
     limit = 50
     columns = (
         Column("product_name", "Product", TEXT, width=32),
@@ -586,9 +645,7 @@ class TopProducts(SalesReport):
     chart = Chart("bar", "product_name", ("net_ex_tax",), limit=15)
 
     def rows(self, queryset, params):
-        since, until = window(params)
-        figures = sales_figures(since, until)
-        lines = touched(queryset, since, until)
+        lines, figures = touched_and_figures(queryset, *window(params))
         everything = lines.aggregate(all_net=figures["net_ex_tax"])["all_net"]
         share = (
             Cast(figures["net_ex_tax"], FloatField()) / Value(float(everything))
@@ -636,6 +693,8 @@ class SlowMovers(Report):
     group = "Sales"
     filter_paths = {"category": "category"}
     default_preset = "this_year"
+    totals_add_up = True
+    read_whole = True
     columns = (
         Column("product_name", "Product", TEXT, width=32),
         Column("product_sku", "SKU", TEXT, width=14),
@@ -653,33 +712,34 @@ class SlowMovers(Report):
     def returned(self, since, until):
         """Per product (outer row): units of it returned in the period.
 
-        One row always (0 when none): a bare subquery, which Django leaves out
-        of the GROUP BY, so it runs once per product, not once per sale line.
+        A subquery for the few products with a return in the period; the
+        others are 0 at the cost of a lookup in the list of those products
+        (the planner cannot narrow the subquery to one product's returns, and
+        would read every return line for each product). Used as `PerGroup`,
+        so it runs once per product, not once per sale line.
         """
-        return Subquery(
-            ReturnLine.objects.filter(
-                returned_in(since, until), sale_line__product=OuterRef("pk")
-            )
-            .order_by()
-            .values(units=Coalesce(Func("quantity", function="SUM"), 0)),
+        returns = ReturnLine.objects.filter(returned_in(since, until)).order_by()
+        units = Subquery(
+            returns.filter(sale_line__product=OuterRef("pk")).values(
+                units=Coalesce(Func("quantity", function="SUM"), 0)
+            ),
+            output_field=IntegerField(),
+        )
+        return Case(
+            When(pk__in=returns.values("sale_line__product"), then=units),
+            default=Value(0),
             output_field=IntegerField(),
         )
 
     def rows(self, queryset, params):
         since, until = window(params)
-        # One pass over the products' sale lines (a join, grouped by product),
-        # not a subquery per product, each of which would read its history.
-        completed = Q(sale_lines__sale__status=SaleStatus.COMPLETED)
-        sold = Sum(
-            "sale_lines__quantity",
-            filter=completed & sold_in(since, until, prefix="sale_lines__"),
-            default=0,
-        )
         return (
-            queryset.annotate(
-                units=sold - self.returned(since, until),
-                last_sold=TruncDate(
-                    Max("sale_lines__sale__created_at", filter=completed)
+            self.with_sold(queryset, since, until)
+            .annotate(
+                units=F("sold")
+                - PerGroup(self.returned(since, until), output_field=IntegerField()),
+                last_sold=PerGroup(
+                    local_day(self.latest_sale()), output_field=DateField()
                 ),
                 stock_value=round_cents(times(F("on_hand"), F("cost_price"))),
             )
@@ -697,6 +757,50 @@ class SlowMovers(Report):
             )
         )
 
+    @staticmethod
+    def with_sold(products, since, until):
+        """`products` with `sold`: their units on completed sales in the period.
+
+        One pass over the lines of the period's sale numbers (`sale_numbers`)
+        joined to the products, grouped by product, not a subquery per
+        product, each of which would read its lines from all over the table.
+        """
+        numbers = sale_numbers(since, until)
+        if numbers is None:
+            return products.annotate(sold=Value(0))
+        first, last = numbers
+        completed = Sale.objects.filter(
+            created_at__gte=since, created_at__lt=until, status=SaleStatus.COMPLETED
+        )
+        return products.annotate(
+            period_lines=FilteredRelation(
+                "sale_lines",
+                condition=Q(
+                    sale_lines__sale_id__gte=first, sale_lines__sale_id__lte=last
+                ),
+            ),
+            sold=Sum(
+                "period_lines__quantity",
+                filter=Q(period_lines__sale__in=completed.values("pk")),
+                default=0,
+            ),
+        )
+
+    @staticmethod
+    def latest_sale():
+        """Per product (outer row): when its latest completed sale was made.
+
+        The sale with the highest number (sales are numbered as they are made),
+        from the top of the index on (product, sale): not every line it sold.
+        """
+        return Subquery(
+            completed_lines()
+            .filter(product=OuterRef("pk"))
+            .order_by("-sale_id")
+            .values("sale__created_at")[:1],
+            output_field=DateTimeField(),
+        )
+
     def totals(self, queryset, params):
         # The stock from the products; the units from their lines and returns
         # (a join with the products' lines would repeat each product's stock).
@@ -707,9 +811,15 @@ class SlowMovers(Report):
                 times(F("on_hand"), F("cost_price")), rounding=round_cents
             ),
         )
-        sold = completed_lines().filter(sold_in(since, until), product__in=queryset)
+        # Exists, not "in": SQLite would read every line of each product.
+        chosen = Exists(queryset.filter(pk=OuterRef("product")))
+        sold = completed_lines().filter(sold_in(since, until), chosen)
+        numbers = sale_numbers(since, until)
+        if numbers:
+            sold = sold.filter(sale_id__gte=numbers[0], sale_id__lte=numbers[1])
         returned = ReturnLine.objects.filter(
-            returned_in(since, until), sale_line__product__in=queryset
+            returned_in(since, until),
+            Exists(queryset.filter(pk=OuterRef("sale_line__product"))),
         )
         totals["units"] = (
             sold.aggregate(units=Sum("quantity", default=0))["units"]
@@ -737,6 +847,7 @@ class SalesByMethod(Report):
     title = "Sales by payment method"
     description = "Money taken and given back for sales, per payment method."
     group = "Sales"
+    totals_add_up = True
     filter_paths = {
         "period": "received_at",
         "cashier": "received_by",
@@ -753,9 +864,14 @@ class SalesByMethod(Report):
     chart = Chart("doughnut", "method_name", ("received",))
 
     def base(self):
+        # A completed sale billed by the invoice says that it is a sale's
+        # invoice: no join to the invoices is needed to check their source.
         return Payment.objects.filter(
-            invoice__source=InvoiceSource.SALE,
-            invoice__sale__status=SaleStatus.COMPLETED,
+            Exists(
+                Sale.objects.filter(
+                    invoice=OuterRef("invoice"), status=SaleStatus.COMPLETED
+                )
+            )
         )
 
     def figures(self):
@@ -805,6 +921,7 @@ class TaxByRate(Report):
     )
     group = "Tax"
     filter_paths = {"period": "invoice__issue_date"}
+    totals_add_up = True
     columns = (
         Column("rate", "Tax rate %", DECIMAL),
         Column("net_ex_tax", "Net", MONEY, total=True),

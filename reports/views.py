@@ -10,7 +10,7 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -34,6 +34,11 @@ from .models import ExportJob
 from .tasks import start_export
 
 PAGE_SIZE = 50
+# A page reads a report's grouped rows (a row per day, product, method, ...)
+# once: the first rows and their number in one query, from which the page,
+# the paginator's count and the chart are taken. Grouping is the expensive part
+# of such a query, so counting them apart cost as much again.
+READ_AT_ONCE = 1000
 # Above these, an export is made in the background with its progress shown.
 EXCEL_ROWS_AT_ONCE = 10_000
 PDF_ROWS_AT_ONCE = 800  # about 20 pages
@@ -80,6 +85,72 @@ def count_rows(rows):
 
 def iterate(rows):
     return rows.iterator(chunk_size=2000) if isinstance(rows, QuerySet) else rows
+
+
+NUMBER_OF_ROWS = "rows_in_all"
+
+
+class GroupedRows:
+    """A report's grouped rows, read once for its page: the first `head` rows
+    (all without a `head`) with the number of rows in the same query (a
+    window count over the groups), the others only if a page or the chart
+    asks for them. A sequence for Django's Paginator."""
+
+    def __init__(self, queryset, head=None):
+        self.queryset = queryset
+        counted = queryset.annotate(**{NUMBER_OF_ROWS: Window(Count("*"))})
+        self.head = list(counted if head is None else counted[:head])
+        self.total = self.head[0][NUMBER_OF_ROWS] if self.head else 0
+        for row in self.head:
+            del row[NUMBER_OF_ROWS]
+
+    @property
+    def complete(self):
+        """Every row was read with the first ones."""
+        return len(self.head) == self.total
+
+    def count(self):
+        return self.total
+
+    def __len__(self):
+        return self.total
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        stop = index.indices(self.total)[1]
+        if stop <= len(self.head) or self.complete:
+            return self.head[index]
+        return list(self.queryset[index])
+
+    def __iter__(self):
+        yield from self.head
+        if self.total > len(self.head):
+            yield from self.queryset[len(self.head) :]
+
+
+def read_rows(report, rows):
+    """`rows` as the page and the chart read them: a list or a sliced QuerySet
+    read at once; grouped rows read once with their number (`GroupedRows`); a
+    row per record (a payment, a product) left to the paginator, which counts
+    them (a cheap count) and reads one page."""
+    if isinstance(rows, QuerySet) and rows.query.is_sliced:
+        return list(rows)
+    if isinstance(rows, QuerySet) and rows.query.group_by is not None:
+        if report.read_whole:
+            return GroupedRows(rows)
+        plotted = report.chart.limit if report.chart else 0
+        return GroupedRows(rows, max(READ_AT_ONCE, plotted))
+    return rows
+
+
+def page_totals(report, filterset, params, rows):
+    """The totals row: added up from the rows when they are all read and add
+    up to it (`Report.totals_add_up`), else from the records."""
+    complete = isinstance(rows, list) or getattr(rows, "complete", False)
+    if report.totals_add_up and complete:
+        return report.totals_of(rows.head if isinstance(rows, GroupedRows) else rows)
+    return report.totals(filterset.qs, params)
 
 
 def chart_label(value, group_by):
@@ -160,14 +231,14 @@ def report_detail(request, slug):
     export = request.GET.get("export")
     if export in ("xlsx", "pdf") and valid:
         return export_report(request, report, filterset, params, export)
-    rows = report.rows(filterset.qs, params) if valid else []
+    rows = read_rows(report, report.rows(filterset.qs, params)) if valid else []
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "report": report,
         "filter": filterset,
         "params": params,
         "page": page,
-        "totals": report.totals(filterset.qs, params) if valid else {},
+        "totals": page_totals(report, filterset, params, rows) if valid else {},
         "chart": chart_data(report, rows, params) if valid else None,
         "date_columns": [c.key for c in report.columns if c.kind == DATE],
     }

@@ -317,6 +317,10 @@ class SaleLine(models.Model):
                 name="sale_line_returns_at_most_sold",
             ),
         ]
+        indexes = [
+            # A product's sales, newest last: slow movers and product reports.
+            models.Index(fields=["product", "sale"], name="sale_line_product_sale"),
+        ]
 
     def __str__(self):
         return f"{self.quantity} × {self.name}"

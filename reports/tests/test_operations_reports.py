@@ -1112,6 +1112,21 @@ def test_each_report_reads_its_rows_and_totals_in_two_queries(
         ), slug
 
 
+def test_totals_that_add_up_are_the_sums_of_the_rows(shifts, inventory, payments):
+    for slug, query in [
+        ("payments-received", JANUARY),
+        ("payments-received", JANUARY + "&group_by=week"),
+        ("balances", ""),
+        ("stock-moves", FEBRUARY),
+        ("stock-moves", FEBRUARY + "&group_by=month"),
+    ]:
+        assert REPORTS[slug].totals_add_up
+        rows, totals = run(slug, query)
+        assert rows and REPORTS[slug].totals_of(rows) == totals, (slug, query)
+    for slug in ("payment-history", "cash-shifts", "stock-on-hand"):
+        assert not REPORTS[slug].totals_add_up
+
+
 def test_money_figures_come_out_in_cents_on_every_database(shifts, inventory, payments):
     """SQLite adds decimals in floating point; the reports still hand out cents."""
     money = {}

@@ -714,3 +714,13 @@ def test_repair_report_rows_count_slice_and_stream_keyed_by_their_columns(
     assert set(report.totals(filterset.qs, filterset.params())) == {
         column.key for column in report.columns if column.total
     }
+
+
+def test_repair_revenue_totals_are_the_sums_of_its_rows(workshop):
+    report = REPORTS["repair-revenue"]
+    for query in (YEAR_2026, YEAR_2026 + "&group_by=month"):
+        rows, totals = run("repair-revenue", query)
+        assert rows and report.totals_of(rows) == totals
+    assert report.totals_of([])["margin"] is None
+    for slug in ("repair-turnaround", "repairs-by-technician", "repairs-by-status"):
+        assert not REPORTS[slug].totals_add_up

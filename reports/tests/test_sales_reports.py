@@ -119,6 +119,12 @@ def give_back(sale, product, quantity, *, by, approver, restock=True, method=Non
     )
 
 
+SALES_REPORTS = {
+    "sales-by-period", "sales-by-product", "sales-by-category", "sales-by-cashier",
+    "top-products", "slow-movers", "sales-by-method", "tax-by-rate",
+}  # fmt: skip
+
+
 def run(slug, start="2026-03-01", end="2026-03-31", **filters):
     """(rows, totals) of a report as its page computes them."""
     report = REPORTS[slug]
@@ -683,6 +689,37 @@ def test_a_credit_note_made_on_an_invoice_is_tax_but_not_a_return(march):
     assert run("sales-by-product")[1]["returns"] == D("67.00")
 
 
+# Totals added up from the rows (a page that read them all) are the records'.
+
+
+def assert_totals_add_up(slug, rows, totals):
+    added = REPORTS[slug].totals_of(rows)
+    assert added.keys() == totals.keys(), slug
+    for key, value in totals.items():
+        if isinstance(value, float):
+            assert added[key] == pytest.approx(value, rel=1e-9), (slug, key)
+        else:
+            assert added[key] == value, (slug, key)
+
+
+ADDING_UP = [slug for slug in sorted(REPORTS) if REPORTS[slug].totals_add_up]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"group_by": "week"}, {"start": "2026-02-01"}, {"product": "charger"}],
+)
+def test_totals_that_add_up_are_the_sums_of_the_rows(march, filters):
+    assert {"sales-by-period", "sales-by-product", "sales-by-method"} <= set(ADDING_UP)
+    assert "top-products" not in ADDING_UP
+    for slug in ADDING_UP:
+        if slug in SALES_REPORTS:
+            assert_totals_add_up(slug, *run(slug, **filters))
+    nothing = run("sales-by-cashier", start="2026-04-01", end="2026-04-03")
+    assert_totals_add_up("sales-by-cashier", *nothing)
+    assert REPORTS["sales-by-cashier"].totals_of([])["margin_pct"] is None
+
+
 # Cross-checks on random data: the reports against the documents themselves.
 
 
@@ -869,6 +906,10 @@ def test_the_reports_agree_with_the_documents_on_random_trading(
     credited = issued.filter(kind=InvoiceKind.CREDIT_NOTE).aggregate(t=Sum("tax_total"))
     assert tax["tax_collected"] == invoiced["t"] - (credited["t"] or 0)
     assert sum(row["tax_collected"] for row in tax_rows) == tax["tax_collected"]
+
+    for slug in ADDING_UP:
+        if slug in SALES_REPORTS:
+            assert_totals_add_up(slug, *run(slug))
 
     # Payment methods against the payments of the sales.
     method_rows, methods = run("sales-by-method")
