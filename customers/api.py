@@ -72,3 +72,6 @@ class CustomerViewSet(
         serializer.instance = services.update_customer(
             serializer.instance, by=self.request.user, **serializer.validated_data
         )
+
+
+ROUTES = [("customers", CustomerViewSet, "customer")]

@@ -11,6 +11,7 @@ from rest_framework import mixins, serializers, viewsets
 from accounts.access import ADD_PRODUCTS, CHANGE_PRODUCTS, VIEW_COSTS, VIEW_PRODUCTS
 from accounts.api_access import ApiAccessMixin
 from accounts.models import TaxRate
+from pos_project.api import MomentFilter
 
 from . import services
 from .models import Category, Product, StockMove, StockReason, StockState, Supplier
@@ -198,12 +199,8 @@ class StockMoveSerializer(serializers.ModelSerializer):
 
 class StockMoveFilter(filters.FilterSet):
     reason = filters.MultipleChoiceFilter(choices=StockReason.choices)
-    created_after = filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte"
-    )
-    created_before = filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="lt"
-    )
+    created_after = MomentFilter(field_name="created_at", lookup_expr="gte")
+    created_before = MomentFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = StockMove
@@ -219,3 +216,9 @@ class StockMoveViewSet(ApiAccessMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = StockMoveFilter
     ordering_fields = ["created_at", "quantity"]
     ordering = ["-created_at", "-pk"]
+
+
+ROUTES = [
+    ("products", ProductViewSet, "product"),
+    ("stock-moves", StockMoveViewSet, "stockmove"),
+]

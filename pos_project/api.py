@@ -1,4 +1,5 @@
-"""What every REST API endpoint shares: pages of results and one error body.
+"""What every REST API endpoint shares: pages of results, date-time filters
+and one error body.
 
 Every error answers
 
@@ -6,13 +7,22 @@ Every error answers
 
 `fields` (field name -> messages) appears only for validation errors. A
 ValidationError raised by a service (django.core.exceptions) is a 400 with the
-service's own message, as the web pages show it.
+service's own message, as the web pages show it. A URL under the API that no
+endpoint matches (`not_found`) answers with the same body, not an HTML page.
+
+A date-time filter is a `MomentFilter`: an ISO 8601 moment, taken in UTC.
 """
 
+from datetime import UTC
+
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework import IsoDateTimeFilter
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
@@ -24,6 +34,27 @@ class Pagination(PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 date-time, in UTC: the database takes any moment, but not
+    every offset from UTC that Python accepts (PostgreSQL: up to 15:59)."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as exc:
+            raise DjangoValidationError(self.error_messages["invalid"]) from exc
+
+
+class MomentFilter(IsoDateTimeFilter):
+    """Every date-time filter of the API: an odd offset filters by the moment
+    it names; a moment outside the years 1 to 9999 in UTC is a 400."""
+
+    field_class = MomentField
 
 
 NON_FIELD_KEYS = {NON_FIELD_ERRORS, api_settings.NON_FIELD_ERRORS_KEY}
@@ -82,3 +113,15 @@ def exception_handler(exc, context):
         error["message"] = " ".join(_messages(exc.detail))
     response.data = {"error": error}
     return response
+
+
+@csrf_exempt
+@login_not_required
+def not_found(request, *args, **kwargs):
+    """The API's 404 for a URL no endpoint matches (e.g. `/api/v1/products/x/`)."""
+    error = {
+        "status": 404,
+        "code": "not_found",
+        "message": f"No API endpoint at {request.path}; see /api/docs/.",
+    }
+    return JsonResponse({"error": error}, status=404)

@@ -1,13 +1,18 @@
 """The REST API's URLs: /api/v1/ (docs/api.md), its schema and its docs."""
 
+from importlib import import_module
+
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import routers
 
 from accounts.api_access import ApiAccessMixin
-from customers.api import CustomerViewSet
-from inventory.api import ProductViewSet, StockMoveViewSet
+
+from .api import not_found
+
+# Each app's api.py lists its endpoints in ROUTES: (prefix, viewset, basename).
+API_APPS = ["inventory", "customers", "sales", "invoices", "repairs", "reports"]
 
 
 class ApiRootView(ApiAccessMixin, routers.APIRootView):
@@ -23,9 +28,9 @@ class Router(routers.DefaultRouter):
 
 
 router = Router()
-router.register("products", ProductViewSet, basename="product")
-router.register("stock-moves", StockMoveViewSet, basename="stockmove")
-router.register("customers", CustomerViewSet, basename="customer")
+for app in API_APPS:
+    for prefix, viewset, basename in import_module(f"{app}.api").ROUTES:
+        router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("v1/", include((router.urls, "api"), namespace="api")),
@@ -38,4 +43,6 @@ urlpatterns = [
         login_not_required(SpectacularSwaggerView.as_view(url_name="api_schema")),
         name="api_docs",
     ),
+    # Any other URL under /api/ answers the API's JSON 404, not an HTML page.
+    re_path(r"^", not_found, name="api_not_found"),
 ]

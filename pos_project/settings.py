@@ -256,17 +256,33 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["accounts.api_auth.ApiRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": env.str("API_THROTTLE_RATE", default="120/min")},
     "EXCEPTION_HANDLER": "pos_project.api.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, plus the error responses of every operation.
+    "DEFAULT_SCHEMA_CLASS": "pos_project.api_schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shop POS API",
-    "DESCRIPTION": "Products, stock and customers of the shop. See docs/api.md.",
+    "DESCRIPTION": (
+        "Products and stock, customers, sales and shifts, invoices and payments, "
+        "repair tickets and report summaries of the shop. See docs/api.md."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema describes the API, not the shop's data: anyone may read it.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Operations are tagged (grouped in the docs) by resource: products, ...
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # Choices that share a field name ("status", "kind") across the apps get
+    # a name each, instead of a hashed one ("Status4cdEnum").
+    "ENUM_NAME_OVERRIDES": {
+        "InvoiceKindEnum": "invoices.models.InvoiceKind",
+        "InvoiceStatusEnum": "invoices.models.InvoiceStatus",
+        "RepairLineKindEnum": "repairs.models.LineKind",
+        "RepairStatusEnum": "repairs.models.Status",
+        "SaleStatusEnum": "sales.models.SaleStatus",
+        "ShiftStatusEnum": "sales.models.ShiftStatus",
+    },
     # Swagger UI's files come from static/ (drf-spectacular-sidecar), not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

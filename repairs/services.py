@@ -408,8 +408,8 @@ def add_labour(
     quantity=1,
     product: Product | None = None,
 ) -> TicketLine:
-    """Add labour or a service at the technician's price (a service product's
-    price by default, its tax rate always)."""
+    """Add labour or a service at the technician's price (the form offers a
+    service product's price; the product's tax rate is always used)."""
     ticket = _lock(ticket)
     _check_editable(ticket)
     if product is not None and product.tracks_stock:

@@ -4,9 +4,12 @@ Checkout is one transaction: a gapless receipt number, the sale and its lines,
 the stock taken (inventory.services), the invoice and payments (invoices.services)
 and the cart closed, all of it or none of it. The cart row is locked first, so
 a double click with two tokens still makes one sale; the checkout token makes a
-retry return the sale it already made.
+retry return the sale it already made. `sell` takes a program's lines (the REST
+API) through the same code path without a cart, its key in the token's place.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -424,8 +427,8 @@ class _Plan:
     tender_refusal: ValidationError | None = None
 
 
-def _plan(cart, tenders, shop):
-    plan = _Plan(cart, cart_lines(cart))
+def _plan(cart, tenders, shop, lines=None):
+    plan = _Plan(cart, cart_lines(cart) if lines is None else lines)
     try:
         if not plan.lines:
             raise ValidationError("The cart is empty.")
@@ -464,7 +467,17 @@ def _checkout(cart, *, by, tenders, token, shop, plan):
         # Every change to a cart or its lines stamps the cart: this one changed
         # after it was priced, so price it again.
         plan = _plan(cart, tenders, shop)
-    shift = current_shift(by)
+    sale = _make_sale(
+        cart, plan, by=by, shift=current_shift(by), token=token, shop=shop
+    )
+    cart.status = CartStatus.CHECKED_OUT
+    cart.save(update_fields=["status", "updated_at"])
+    return sale
+
+
+def _make_sale(cart, plan, *, by, shift, token, shop):
+    """The sale of a planned cart, under the caller's lock: the one code path
+    from priced lines to receipt number, invoice, stock and payments."""
     if shift is None:
         raise ValidationError("Open a shift before taking money.")
     if plan.refusal:
@@ -549,8 +562,6 @@ def _checkout(cart, *, by, tenders, token, shop, plan):
         locked=True,
         shop=shop,
     )
-    cart.status = CartStatus.CHECKED_OUT
-    cart.save(update_fields=["status", "updated_at"])
     return sale
 
 
@@ -613,6 +624,202 @@ def _check_on_account(customer, amount):
                 f"{customer} would owe {owed + amount}, over their credit limit of "
                 f"{customer.credit_limit}."
             )
+
+
+# Selling without the till's cart: programs such as a web shop (the REST API).
+
+
+@dataclass(frozen=True)
+class SaleItem:
+    """A line a program sells: a product (or its id), or the barcode or SKU a
+    scanner read. The price always comes from the product."""
+
+    product: Product | int | None = None
+    code: str = ""
+    quantity: int = 1
+    discount_kind: str = DiscountKind.PERCENT
+    discount_value: Decimal | str = ZERO
+
+
+class KeyReused(ValidationError):
+    """A one-time key that already made a sale came back with a different order."""
+
+    def __init__(self, sale):
+        super().__init__(
+            f"This key already made sale {sale.number}, for a different order. "
+            "Use a new key for a new sale."
+        )
+        self.sale = sale
+
+
+MAX_KEY_LENGTH = 64
+
+
+def sell(
+    items,
+    *,
+    by: User,
+    tenders,
+    key: str,
+    customer=None,
+    discount_kind: str = DiscountKind.PERCENT,
+    discount_value=ZERO,
+    shop: ShopSettings | None = None,
+) -> tuple[Sale, bool]:
+    """Sell `items` (SaleItem) as checkout sells a cart, without `by`'s till cart.
+
+    `key` is the caller's one-time key, its own (another member of staff's same
+    key is another key). A retry with the key and the same order returns the
+    sale it made, with False (not made now); the key with a different order is
+    refused (KeyReused) and never makes a second sale. A refused order uses up
+    no key.
+    """
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise ValidationError(
+            f"A sale needs a one-time key of 1 to {MAX_KEY_LENGTH} characters."
+        )
+    items, tenders = list(items), list(tenders)
+    prefix, token = _sale_token(
+        by, key, items, tenders, customer, discount_kind, discount_value
+    )
+    earlier = _sale_of_key(prefix, token)
+    if earlier:
+        return earlier, False
+    shop = shop or ShopSettings.load()
+    # Read and priced before the transaction, as checkout does.
+    cart, lines = _order(
+        items,
+        by=by,
+        customer=customer,
+        discount_kind=discount_kind,
+        discount_value=discount_value,
+    )
+    plan = _plan(cart, tenders, shop, lines=lines)
+    try:
+        return _sell(cart, plan, by=by, prefix=prefix, token=token, shop=shop)
+    except IntegrityError:
+        earlier = _sale_of_key(prefix, token)
+        if earlier:
+            return earlier, False
+        raise
+
+
+@transaction.atomic
+def _sell(cart, plan, *, by, prefix, token, shop):
+    # The cashier's open shift, locked: one cashier's sales queue here, so a
+    # retry racing the first request with its key waits, then finds that sale
+    # (the till's cart lock does this for a double click).
+    shift = (
+        Shift.objects.select_for_update()
+        .filter(cashier=by, status=ShiftStatus.OPEN)
+        .first()
+    )
+    earlier = _sale_of_key(prefix, token)
+    if earlier:
+        return earlier, False
+    return _make_sale(cart, plan, by=by, shift=shift, token=token, shop=shop), True
+
+
+def _sale_token(by, key, items, tenders, customer, discount_kind, discount_value):
+    """(prefix, checkout token) of a program's sale: the key, scoped to its
+    user, then a fingerprint of the order, so a reused key can be told apart."""
+    order = {
+        "items": [
+            [
+                getattr(item.product, "pk", item.product),
+                str(item.code).strip(),
+                _canonical(item.quantity),
+                item.discount_kind,
+                _canonical(item.discount_value),
+            ]
+            for item in items
+        ],
+        "tenders": [
+            [t.method, _canonical(t.amount), str(t.reference or "").strip()]
+            for t in tenders
+        ],
+        "customer": getattr(customer, "pk", customer),
+        "discount": [discount_kind, _canonical(discount_value)],
+    }
+    scope = hashlib.sha256(f"{by.pk}:{key}".encode()).hexdigest()[:32]
+    fingerprint = hashlib.sha256(
+        json.dumps(order, sort_keys=True, default=str).encode()
+    ).hexdigest()[:16]
+    prefix = f"sale-{scope}-"
+    return prefix, prefix + fingerprint
+
+
+def _canonical(value):
+    """A number as one string however it was written ("10", "10.00", 10)."""
+    if isinstance(value, bool):
+        return str(value)
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return str(value)
+    return format(number.normalize(), "f") if number.is_finite() else str(value)
+
+
+def _sale_of_key(prefix, token):
+    """The sale a program's key made, if any; refused if made for another order."""
+    # One lookup for both, unordered, as a range of the token's unique index
+    # (SQLite's LIKE 'prefix%' would read the whole table): the prefix ends in
+    # "-", and "." is the character after it. A key never has more than one sale.
+    found = Sale.objects.filter(
+        checkout_token__gte=prefix, checkout_token__lt=prefix[:-1] + "."
+    ).order_by()[:1]
+    earlier = next(iter(found), None)
+    if earlier is not None and earlier.checkout_token != token:
+        raise KeyReused(earlier)
+    return earlier
+
+
+def _order(items, *, by, customer, discount_kind, discount_value):
+    """An unsaved cart and lines for `items`, for checkout to price and sell."""
+    if not items:
+        raise ValidationError("The sale has no lines.")
+    if customer is not None and not customer.active:
+        raise ValidationError(f"{customer} is deactivated.")
+    cart = Cart(
+        cashier=by,
+        customer=customer,
+        discount_kind=discount_kind,
+        discount_value=_discount(discount_kind, discount_value),
+    )
+    ids = {
+        item.product
+        for item in items
+        if isinstance(item.product, int) and not isinstance(item.product, bool)
+    }
+    # Inactive ones too: checkout refuses them by name.
+    found = Product.objects.select_related("tax_rate").in_bulk(ids)
+    lines = []
+    for item in items:
+        if isinstance(item.product, Product):
+            product = item.product
+        elif item.product is not None:
+            product = found.get(item.product)
+            if product is None:
+                raise ValidationError(f"No product has the id {item.product}.")
+        else:
+            product = find_product(item.code)
+            if product is None:
+                raise ValidationError(
+                    f"No product has the barcode or SKU {str(item.code).strip()!r}."
+                )
+        quantity = _quantity(item.quantity)
+        if quantity == 0:
+            raise ValidationError(f"{product.name}: sell at least one.")
+        lines.append(
+            CartLine(
+                cart=cart,
+                product=product,
+                quantity=quantity,
+                discount_kind=item.discount_kind,
+                discount_value=_discount(item.discount_kind, item.discount_value),
+            )
+        )
+    return cart, lines
 
 
 # Paying an invoice at the till (a repair at collection, an account repayment).
