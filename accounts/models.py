@@ -358,3 +358,16 @@ class ApiToken(models.Model):
         if self.revoked_at:
             return "revoked"
         return "expired" if self.is_expired else "active"
+
+
+class LiveTopic(models.Model):
+    """How often one kind of data (stock, billing, repairs...) has changed, and
+    when it last did: open screens poll these to know what to redraw
+    (accounts/live.py, docs/live.md)."""
+
+    name = models.CharField(max_length=30, primary_key=True)
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.FloatField(default=0, help_text="Unix time of the last change.")
+
+    def __str__(self):
+        return f"{self.name}: {self.version}"

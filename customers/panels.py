@@ -14,14 +14,15 @@ class Panel:
     url_name: str  # takes the customer's pk; answers an HTML fragment
     order: int = 100
     permission: str = ""
+    live: str = ""  # live topics (accounts/live.py) that redraw the panel
 
 
 PANELS: list[Panel] = []
 
 
-def register_panel(title, url_name, *, order=100, permission=""):
+def register_panel(title, url_name, *, order=100, permission="", live=""):
     if not any(panel.url_name == url_name for panel in PANELS):
-        PANELS.append(Panel(title, url_name, order, permission))
+        PANELS.append(Panel(title, url_name, order, permission, live))
         PANELS.sort(key=lambda panel: panel.order)
 
 

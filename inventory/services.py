@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.deletion import ProtectedError
 
+from accounts import live
 from accounts.models import ShopSettings, User
 from pos_project.money import to_money
 from pos_project.tasks import enqueue_on_commit
@@ -132,6 +133,7 @@ class _Ledger:
 
     def save(self):
         StockMove.objects.bulk_create(self.moves)
+        live.changed("stock")
         products = list(self.products.values())
         if len(products) == 1:
             # One product (the usual sale): a plain UPDATE, no CASE per column.

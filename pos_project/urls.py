@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from accounts import live
+
 from . import views
 
 urlpatterns = [
@@ -17,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("pos_project.api_urls")),
     path("healthz", views.health, name="health"),
+    path(live.POLL_PATH.lstrip("/"), live.poll, name="live"),
 ]
 
 if settings.DEBUG:

@@ -6,7 +6,19 @@ class SalesConfig(AppConfig):
     verbose_name = "Sales"
 
     def ready(self):
+        from accounts import live
         from accounts.access import VIEW_SALES
         from customers.panels import register_panel
 
-        register_panel("Sales", "sales:customer_sales", order=5, permission=VIEW_SALES)
+        from .models import Return, Sale
+
+        live.watch(Sale, "sales")
+        live.watch(Return, "sales")
+
+        register_panel(
+            "Sales",
+            "sales:customer_sales",
+            order=5,
+            permission=VIEW_SALES,
+            live="sales",
+        )

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django import template
 from django.conf import settings
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -85,4 +86,37 @@ def vendor_js(name):
         asset.integrity,
         asset.probe,
         local,
+    )
+
+
+@register.simple_tag
+def live(topics):
+    """`<div id="board" {% live "repairs" %}>`: this part of the page is redrawn
+    when another screen changes the topic's data (accounts/live.py)."""
+    from accounts.live import TOPICS
+
+    names = topics.split()
+    if not names:
+        return ""
+    unknown = [name for name in names if name not in TOPICS]
+    if unknown:
+        raise template.TemplateSyntaxError(f"Unknown live topics: {unknown}")
+    return format_html('data-live="{}"', " ".join(names))
+
+
+@register.simple_tag(takes_context=True)
+def live_page(context):
+    """<body>'s attributes for static/js/live.js: where and with which key to
+    poll, and since when this page's data is current."""
+    from accounts.live import live_key
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return ""
+    return format_html(
+        'data-live-url="{}" data-live-key="{}" data-live-since="{}"',
+        reverse("live"),
+        live_key(user),
+        getattr(request, "live_since", 0),
     )
