@@ -17,6 +17,7 @@ from django.db.models.deletion import ProtectedError
 
 from accounts import live
 from accounts.models import ShopSettings, User
+from pos_project.db import one_transaction
 from pos_project.money import to_money
 from pos_project.tasks import enqueue_on_commit
 
@@ -156,7 +157,7 @@ def _merge(lines):
     return dict(sorted(totals.items()))
 
 
-@transaction.atomic
+@one_transaction
 def take_stock(
     lines,
     *,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.access import CREDIT_INVOICES, REFUND_PAYMENTS, VOID_INVOICES
 from accounts.models import PaymentMethod, ShopSettings, User
 from accounts.services import next_number
+from pos_project.db import one_transaction
 from pos_project.money import document_totals, line_totals, to_money
 
 from .models import (
@@ -187,7 +188,7 @@ def _set_totals(invoice, priced):
     invoice.total = summary.total
 
 
-@transaction.atomic
+@one_transaction
 def create_invoice(
     lines,
     *,
@@ -434,13 +435,14 @@ def record_payment(
     return payment
 
 
-@transaction.atomic
+@one_transaction
 def record_payments(
     invoice: Invoice,
     payments,
     *,
     by: User,
     locked: bool = False,
+    new_invoice: bool = False,
     shop: ShopSettings | None = None,
 ) -> list[Payment]:
     """Take several payments (PaymentInput) for an issued invoice at once, with
@@ -449,10 +451,14 @@ def record_payments(
     Together they may not come to more than the balance. A payment whose
     idempotency key was already used for this invoice is returned, not taken
     again. `locked` says the caller holds the invoice row as it is now (it
-    created or locked it in this transaction), so it is not read again.
+    created or locked it in this transaction), so it is not read again;
+    `new_invoice` that the caller made it in this transaction, so no payment
+    can be on it yet and no key has been used for it.
     """
     payments = list(payments)
     keys = [p.idempotency_key for p in payments if p.idempotency_key]
+    if new_invoice:
+        keys = []
     earlier = {}
     if keys:
         for payment in Payment.objects.filter(idempotency_key__in=keys):

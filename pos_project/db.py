@@ -1,7 +1,9 @@
 """Database helpers shared by the apps."""
 
+import functools
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import DecimalField, Value
 from django.db.models.functions import Abs
 from django.db.models.lookups import LessThan
@@ -17,3 +19,28 @@ def equal_to_the_cent(left, right):
     compared within half a cent: any real difference is at least a cent.
     """
     return LessThan(Abs(left - right), HALF_A_CENT)
+
+
+def one_transaction(service):
+    """A service that runs in one transaction (`transaction.atomic`) and can
+    also join its caller's: `service.joining(...)` runs its body in the
+    transaction already open, without a savepoint of its own.
+
+    For one business action made of several services (a checkout makes the
+    invoice, takes the stock and records the payments): their savepoints would
+    cost two statements each and buy nothing, as a refusal from any of them
+    fails the whole action. The caller must therefore let the refusal through
+    its own `atomic` block, never catch it and go on.
+    """
+    atomic = transaction.atomic(service)
+
+    @functools.wraps(service)
+    def joining(*args, **kwargs):
+        if not transaction.get_connection().in_atomic_block:
+            raise transaction.TransactionManagementError(
+                f"{service.__name__}.joining runs in the caller's transaction."
+            )
+        return service(*args, **kwargs)
+
+    atomic.joining = joining
+    return atomic

@@ -208,17 +208,32 @@ def find_product(code: str):
 
 
 def add_to_cart(
-    cart: Cart, *, by: User, product=None, code: str = "", quantity: int = 1
+    cart: Cart | None,
+    *,
+    by: User,
+    product=None,
+    code: str = "",
+    quantity: int = 1,
 ):
-    """Add a product (or one more of it). A scanned code finds it by barcode or SKU."""
+    """Add a product (or one more of it). A scanned code finds it by barcode or SKU.
+
+    `cart` None is the cashier's active cart, made in the same transaction if
+    they have none (the first scan after a sale): the till's scans use it.
+    """
     # Looked up before the transaction, which on SQLite holds the write lock.
     found = find_product(code) if product is None else product
-    return _add_to_cart(cart, by=by, product=found, code=code, quantity=quantity)
+    try:
+        return _add_to_cart(cart, by=by, product=found, code=code, quantity=quantity)
+    except IntegrityError:
+        if cart is not None:
+            raise
+        # Two tabs of the same till made the cashier's cart at the same
+        # instant (PostgreSQL): the other one's is there now.
+        return _add_to_cart(None, by=by, product=found, code=code, quantity=quantity)
 
 
 @transaction.atomic
 def _add_to_cart(cart, *, by, product, code, quantity):
-    cart = _lock_cart(cart, by)
     if product is None:
         raise ValidationError(f"No product has the barcode or SKU {code.strip()!r}.")
     if not product.active:
@@ -226,7 +241,21 @@ def _add_to_cart(cart, *, by, product, code, quantity):
     quantity = _quantity(quantity)
     if quantity == 0:
         raise ValidationError("Add at least one.")
-    line = CartLine.objects.filter(cart=cart, product=product).first()
+    if cart is None:
+        cart = (
+            Cart.objects.select_for_update()
+            .filter(cashier=by, status=CartStatus.ACTIVE)
+            .order_by()
+            .first()
+        )
+        if cart is None:
+            cart = Cart.objects.create(cashier=by)
+            return CartLine.objects.create(
+                cart=cart, product=product, quantity=quantity
+            )
+    else:
+        cart = _lock_cart(cart, by)
+    line = CartLine.objects.filter(cart=cart, product=product).order_by().first()
     if line:
         line.quantity = _quantity(line.quantity + quantity)
         line.save(update_fields=["quantity"])
@@ -492,7 +521,9 @@ def _make_sale(cart, plan, *, by, shift, token, shop):
     if on_account > 0:
         _check_on_account(customer, on_account)
 
-    invoice = billing.create_invoice(
+    # The services below join this transaction (no savepoint each): a refusal
+    # from any of them fails the whole sale.
+    invoice = billing.create_invoice.joining(
         [
             billing.LineInput(
                 description=p.line.product.name,
@@ -541,7 +572,7 @@ def _make_sale(cart, plan, *, by, shift, token, shop):
         )
         for p in priced.lines
     )
-    stock.take_stock(
+    stock.take_stock.joining(
         [stock.StockLine(line.product, line.quantity) for line in lines],
         by=by,
         reason=StockReason.SALE,
@@ -550,7 +581,7 @@ def _make_sale(cart, plan, *, by, shift, token, shop):
     )
     # The invoice was made above in this transaction: all tenders in one go,
     # without locking and reading it again (its balance moves on this object).
-    billing.record_payments(
+    billing.record_payments.joining(
         invoice,
         [
             billing.PaymentInput(
@@ -560,6 +591,7 @@ def _make_sale(cart, plan, *, by, shift, token, shop):
         ],
         by=by,
         locked=True,
+        new_invoice=True,
         shop=shop,
     )
     return sale

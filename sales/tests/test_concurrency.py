@@ -14,7 +14,7 @@ from inventory.models import Product
 from inventory.tests.factories import ProductFactory
 from invoices.models import Invoice, Payment
 from sales import services
-from sales.models import Sale
+from sales.models import Cart, CartStatus, Sale
 from sales.services import Tender
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -73,3 +73,18 @@ def test_ten_submits_with_one_token_make_one_sale(race):
     assert Sale.objects.count() == 1
     assert Payment.objects.count() == 1
     assert Product.objects.get(pk=case.pk).on_hand == 4
+
+
+def test_scans_from_two_tabs_of_a_till_make_one_cart(race):
+    manager = UserFactory(username="boss", role=Role.ADMIN)
+    case = ProductFactory(sale_price=Decimal("12.00"))
+    stock.record_opening_stock([stock.StockLine(case, 20)], by=manager)
+    cashier = UserFactory(username="two-tabs", role=Role.USER)
+
+    # No cart yet: every scan makes it or waits for the one that did.
+    results = race(6, lambda i: services.add_to_cart(None, by=cashier, product=case))
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    cart = Cart.objects.get(cashier=cashier, status=CartStatus.ACTIVE)
+    assert Cart.objects.count() == 1
+    assert cart.lines.get().quantity == 6

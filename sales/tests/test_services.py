@@ -73,6 +73,22 @@ def test_scanning_a_barcode_adds_the_product_and_again_adds_one_more(
     assert cart.lines.count() == 1
 
 
+def test_a_scan_without_a_cart_makes_the_cashiers_cart_then_uses_it(
+    cashier, shift, case
+):
+    first = services.add_to_cart(None, by=cashier, code="5012345678900")
+    again = services.add_to_cart(None, by=cashier, code="CASE-1")
+    cart = services.active_cart(cashier)
+    assert first.cart == again.cart == cart
+    assert (cart.lines.get().quantity, Cart.objects.count()) == (2, 1)
+
+
+def test_a_refused_scan_without_a_cart_makes_no_cart(cashier, shift):
+    with pytest.raises(ValidationError, match="'NOPE-9'"):
+        services.add_to_cart(None, by=cashier, code="NOPE-9")
+    assert not Cart.objects.exists()
+
+
 def test_an_unknown_code_is_refused_with_the_code(cart, cashier):
     with pytest.raises(ValidationError, match="'NOPE-9'"):
         services.add_to_cart(cart, by=cashier, code="NOPE-9")

@@ -309,10 +309,7 @@ def scan(request):
     if not form.is_valid():
         return answer(request, error=error_text(form))
     line, error = run(
-        services.add_to_cart,
-        services.active_cart(request.user),
-        by=request.user,
-        code=form.cleaned_data["code"],
+        services.add_to_cart, None, by=request.user, code=form.cleaned_data["code"]
     )
     if error:
         return answer(request, error=error)
@@ -334,7 +331,7 @@ def add(request, product_id):
         return answer(request, error="That product no longer exists.")
     line, error = run(
         services.add_to_cart,
-        services.active_cart(request.user),
+        None,
         by=request.user,
         product=product,
         quantity=form.cleaned_data["quantity"],
