@@ -170,6 +170,7 @@ def take_stock(
 ) -> list[StockMove]:
     """Take products out for a sale or a repair; refuse if stock is short.
 
+    Each move records the product's cost price of the moment as its unit cost.
     Products that track no stock (services) are skipped. With the shop setting
     "allow negative stock" a shortfall goes through and flags the product for a
     count. When stock falls to its reorder level Admins are alerted once.
@@ -202,7 +203,9 @@ def take_stock(
                 continue
             product.needs_count = True
             ledger.also_write("needs_count")
-        ledger.move(product, -quantity)
+        # What the units cost the shop as they leave: reports value the sale
+        # or the repair part at it, whatever the cost price becomes later.
+        ledger.move(product, -quantity, unit_cost=product.cost_price)
     if short:
         raise ValidationError(short)
     return ledger.save()

@@ -520,9 +520,10 @@ class LowStock(Report):
 
 
 # Stock moves are valued at their own unit cost when they carry one (goods
-# received at the supplier's price, opening stock at the cost then); other
-# moves (sales, returns, repair parts, adjustments, counts) carry none and are
-# valued at the product's cost price now.
+# received at the supplier's price, opening stock at the cost then, sales and
+# repair parts at the cost price when they left); other moves (returns,
+# adjustments, counts, and sales and parts recorded before moves kept their
+# cost) carry none and are valued at the product's cost price now.
 MOVE_COST = Coalesce(F("unit_cost"), F("product__cost_price"), output_field=AMOUNT)
 MOVE_VALUE = times(F("quantity"), MOVE_COST)
 IN, OUT = Q(quantity__gt=0), Q(quantity__lt=0)
@@ -539,9 +540,9 @@ class StockMoves(Report):
     - Quantity out: units taken (sales, repair parts, adjustments and counts
       that found less), shown positive.
     - Value in, Value out: those units × unit cost, where the unit cost is the
-      move's own (goods received: the price paid; opening stock: the cost
-      price then) or, for moves that carry none (sales, returns, repair parts,
-      adjustments, counts), the product's cost price now.
+      move's own (goods received: the price paid; opening stock, sales and
+      repair parts: the cost price then) or, for moves that carry none
+      (returns, adjustments, counts), the product's cost price now.
     - Moves: how many ledger lines.
     Voided sales show as a sale out and a customer return in.
     """

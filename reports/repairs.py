@@ -174,9 +174,9 @@ def _is_labour():
 
 def _part_cost():
     """Of an invoice line (the outer query) billing a fitted part: what the part
-    cost the shop. The stock move that fitted it has no cost snapshot unless one
-    was recorded on it (the latest such move of that product for the ticket);
-    otherwise the product's cost price now, its average cost of stock on hand."""
+    cost the shop: the unit cost recorded on the stock move that fitted it (the
+    latest such move of that product for the ticket), the product's cost price
+    then; for a part fitted before moves recorded it, the cost price now."""
     recorded = (
         StockMove.objects.filter(
             reason=StockReason.REPAIR_PART,
@@ -418,9 +418,9 @@ class RepairRevenue(Report):
     - Tax: the tax of those invoices less the tax of those credit notes.
     - Total gross: labour + parts + credited + tax: what customers were billed.
     - Cost of parts: for each fitted part billed, its quantity times its unit
-      cost: the cost recorded on the stock move that fitted it where there is
-      one, otherwise the product's cost price now (its average cost of the
-      stock on hand). A credit note returns no part, so costs nothing.
+      cost: the cost price when it was fitted, recorded on the stock move
+      that fitted it (for parts fitted before moves recorded it, the cost
+      price now). A credit note returns no part, so costs nothing.
     - Parts margin: parts net less the cost of parts; Margin % is that margin
       as a share of the parts net (empty when no parts were billed).
 

@@ -54,6 +54,18 @@ def test_taking_stock_lowers_on_hand_and_writes_one_move(stocked, cashier):
     assert moves_total(stocked) == 7
 
 
+def test_a_move_out_keeps_the_cost_price_of_the_moment(stocked, cashier):
+    [sold] = services.take_stock([StockLine(stocked, 1)], by=cashier)
+    Product.objects.filter(pk=stocked.pk).update(cost_price=Decimal("9.50"))
+    [fitted] = services.take_stock(
+        [StockLine(Product.objects.get(pk=stocked.pk), 1)],
+        by=cashier,
+        reason=StockReason.REPAIR_PART,
+    )
+    sold.refresh_from_db()
+    assert (sold.unit_cost, fitted.unit_cost) == (Decimal("8.00"), Decimal("9.50"))
+
+
 def test_taking_more_than_is_on_hand_is_refused_naming_the_product(stocked, cashier):
     with pytest.raises(ValidationError) as refusal:
         services.take_stock([StockLine(stocked, 11)], by=cashier)

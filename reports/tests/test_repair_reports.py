@@ -560,7 +560,20 @@ def test_a_cost_recorded_on_the_fitting_stock_move_wins_over_the_cost_price(
     assert totals["parts_margin"] == Decimal("107.00")
 
 
-def test_a_later_change_of_the_cost_price_changes_the_cost_of_parts(workshop):
+def test_a_later_change_of_the_cost_price_leaves_the_cost_of_parts_fitted(
+    workshop,
+):
+    Product.objects.filter(pk=workshop.battery.pk).update(cost_price=Decimal("20.00"))
+
+    _, totals = run("repair-revenue", f"{YEAR_2026}&group_by=month")
+
+    assert totals["parts_cost"] == Decimal("77.00")  # 40.00 + 2 x 18.50, as fitted
+
+
+def test_parts_fitted_before_moves_recorded_their_cost_cost_the_price_now(
+    workshop,
+):
+    StockMove.objects.filter(reason=StockReason.REPAIR_PART).update(unit_cost=None)
     Product.objects.filter(pk=workshop.battery.pk).update(cost_price=Decimal("20.00"))
 
     _, totals = run("repair-revenue", f"{YEAR_2026}&group_by=month")
