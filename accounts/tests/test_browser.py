@@ -4,8 +4,9 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from accounts.models import Role, ShopSettings
-from accounts.tests.factories import PASSWORD, UserFactory
+from accounts.tests.factories import UserFactory
 from conftest import VIEWPORTS
+from pos_project.tests.browser import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -25,14 +26,6 @@ def shop(transactional_db):
     shop.address = "12 Market Street"
     shop.save()
     return shop
-
-
-def sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/sign-in/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 ADMIN_MENU = {

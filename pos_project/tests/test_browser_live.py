@@ -7,9 +7,10 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Role
-from accounts.tests.factories import PASSWORD, UserFactory
+from accounts.tests.factories import UserFactory
 from inventory import services as stock
 from inventory.tests.factories import ProductFactory
+from pos_project.tests.browser import sign_in
 from repairs.tests.factories import make_ticket
 from sales.services import open_shift
 
@@ -34,14 +35,6 @@ def shop(transactional_db):
             by=UserFactory(username=username, role=Role.USER), opening_float="50.00"
         )
     return {"cable": cable, "manager": manager}
-
-
-def sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/sign-in/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def test_a_sale_at_one_till_changes_the_stock_another_till_shows(

@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import PaymentMethod, Role, ShopSettings
-from accounts.tests.factories import PASSWORD, UserFactory
+from accounts.tests.factories import UserFactory
 from customers.tests.factories import CustomerFactory
 from invoices.models import InvoiceStatus
 from invoices.services import record_payment
+from pos_project.tests.browser import sign_in
 from repairs import services
 from repairs.history import forget_index
 from repairs.models import Status, Ticket
@@ -58,14 +59,6 @@ def shop(transactional_db):
     customer = CustomerFactory(name="Ada Lovelace", phone="+1 555 0199")
     open_shift(by=desk, opening_float="100.00")  # the front desk's till
     return {"tech": tech, "desk": desk, "part": part, "customer": customer}
-
-
-def sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/sign-in/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def test_a_repair_from_intake_to_collection(open_page, live_server, shop, artifacts):

@@ -10,9 +10,10 @@ import pytest
 from openpyxl import load_workbook
 
 from accounts.models import Role, ShopSettings
-from accounts.tests.factories import PASSWORD, UserFactory
+from accounts.tests.factories import UserFactory
 from inventory import services as stock
 from inventory.tests.factories import ProductFactory
+from pos_project.tests.browser import sign_in
 from sales.models import Sale
 from sales.tests.factories import make_sale
 
@@ -49,11 +50,7 @@ def test_a_manager_reads_the_sales_report_and_downloads_it(
     open_page, live_server, shop, artifacts
 ):
     page = open_page("till")
-    page.goto(f"{live_server.url}/sign-in/")
-    page.fill("#id_username", "report-manager")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, "report-manager")
 
     page.goto(f"{live_server.url}/reports/")
     page.click("text=Sales by day, week or month")

@@ -9,6 +9,7 @@ from accounts.tests.factories import PASSWORD, UserFactory
 from inventory import services as stock
 from inventory.models import Product
 from inventory.tests.factories import ProductFactory, TaxRateFactory
+from pos_project.tests.browser import sign_in
 from sales.models import Return
 from sales.tests.factories import make_sale
 
@@ -35,14 +36,6 @@ def sold(transactional_db):
     )
     sale = make_sale(cashier, [(case, 2), (charger, 1)])
     return {"sale": sale, "case": case, "cashier": cashier, "manager": manager}
-
-
-def sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/sign-in/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def test_a_cashier_returns_an_item_with_an_admins_approval_at_the_till(

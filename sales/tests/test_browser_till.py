@@ -7,11 +7,12 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Role, ShopSettings
-from accounts.tests.factories import PASSWORD, UserFactory
+from accounts.tests.factories import UserFactory
 from conftest import VIEWPORTS
 from inventory import services as stock
 from inventory.tests.factories import ProductFactory, ServiceFactory, TaxRateFactory
 from invoices.models import Payment
+from pos_project.tests.browser import sign_in
 from sales.models import Sale
 
 pytestmark = pytest.mark.browser
@@ -60,14 +61,6 @@ def products(shop):
     )
     ServiceFactory(name="Screen fitting", sku="LAB-FIT", sale_price="30.00")
     return charger, gan, glass
-
-
-def sign_in(page, live_server, username):
-    page.goto(f"{live_server.url}/sign-in/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def scan(page, code, lines):
