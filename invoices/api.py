@@ -327,33 +327,36 @@ class PaymentCreateSerializer(serializers.Serializer):
     )
 
 
-def _payment_of_key(token, invoice, fields):
+def payment_of_key(token, *, what="payment", **asked):
     """The payment an API key made, if any; a 409 if it made it for a
-    different request (a payment holds all that its request said)."""
+    different request. `asked`: the Payment fields the request gave, each of
+    which the payment made holds (text as stored: stripped); `what` names it
+    in the 409 ("payment", "deposit")."""
     earlier = Payment.objects.for_lists().filter(idempotency_key=token).first()
     if earlier is None:
         return None
-    asked = (
-        invoice.pk,
-        fields["amount"],
-        fields["method"],
-        fields["reference"].strip(),
-        fields["note"].strip(),
-    )
-    made = (
-        earlier.invoice_id,
-        earlier.amount,
-        earlier.method,
-        earlier.reference,
-        earlier.note,
-    )
-    if asked != made:
+    asked = {
+        field: value.strip() if isinstance(value, str) else value
+        for field, value in asked.items()
+    }
+    if any(getattr(earlier, field) != value for field, value in asked.items()):
         raise KeyReused(
-            f"This {IDEMPOTENCY_HEADER} already recorded payment {earlier.pk} "
+            f"This {IDEMPOTENCY_HEADER} already recorded {what} {earlier.pk} "
             f"({earlier.amount} on {earlier.invoice}), for a different request. "
-            "Use a new key for a new payment."
+            f"Use a new key for a new {what}."
         )
     return earlier
+
+
+def _payment_of_key(token, invoice, fields):
+    return payment_of_key(
+        token,
+        invoice_id=invoice.pk,
+        amount=fields["amount"],
+        method=fields["method"],
+        reference=fields["reference"],
+        note=fields["note"],
+    )
 
 
 def record_payment_once(invoice, *, by, key, **fields) -> tuple[Payment, bool]:

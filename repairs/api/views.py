@@ -17,6 +17,7 @@ from invoices.api import (
     REPLAYED,
     KeyReused,
     idempotency_key,
+    payment_of_key,
     payment_token,
     replayed,
     scoped_key,
@@ -390,18 +391,14 @@ class TicketViewSet(
 def deposit_of_key(token, ticket, fields):
     """The deposit an API key took, if any; a 409 if it took it for a
     different request."""
-    earlier = Payment.objects.filter(idempotency_key=token).first()
-    if earlier is None:
-        return None
-    asked = (ticket.invoice_id, fields["amount"], fields["method"], fields["reference"])
-    made = (earlier.invoice_id, earlier.amount, earlier.method, earlier.reference)
-    if asked != made:
-        raise KeyReused(
-            f"This {IDEMPOTENCY_HEADER} already took a deposit of {earlier.amount} "
-            f"on {earlier.invoice}, for a different request. Use a new key for a "
-            "new deposit."
-        )
-    return earlier
+    return payment_of_key(
+        token,
+        what="deposit",
+        invoice_id=ticket.invoice_id,
+        amount=fields["amount"],
+        method=fields["method"],
+        reference=fields["reference"],
+    )
 
 
 class TicketLineViewSet(

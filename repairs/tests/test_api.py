@@ -759,10 +759,13 @@ def test_a_deposit_key_sent_with_another_amount_is_a_conflict(
 ):
     client = api_client(cashier)
     url = detail(bench, "deposits")
-    client.post(url, {"amount": "40.00", "method": "card"}, **with_key())
+    first = client.post(url, {"amount": "40.00", "method": "card"}, **with_key())
     response = client.post(url, {"amount": "50.00", "method": "card"}, **with_key())
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "idempotency_key_reused"
+    assert response.json()["error"]["message"].startswith(
+        f"This Idempotency-Key already recorded deposit {first.json()['id']} (40.00 "
+    )
     assert sorted(p.amount for p in Payment.objects.all()) == [
         Decimal("25.00"),
         Decimal("40.00"),
