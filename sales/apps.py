@@ -10,10 +10,12 @@ class SalesConfig(AppConfig):
         from accounts.access import VIEW_SALES
         from customers.panels import register_panel
 
-        from .models import Return, Sale
+        from .models import CashMovement, Return, Sale, Shift
 
         live.watch(Sale, "sales")
         live.watch(Return, "sales")
+        live.watch(Shift, "sales")
+        live.watch(CashMovement, "sales")
 
         register_panel(
             "Sales",

@@ -157,6 +157,31 @@ def test_a_stock_adjustment_and_a_price_change_tell_stock():
 
 
 @pytest.mark.django_db(transaction=True)
+def test_opening_a_shift_and_cash_in_or_out_tell_sales():
+    from sales.models import CashMovementKind
+    from sales.services import open_shift, record_cash_movement
+
+    cashier = UserFactory(role=Role.USER)
+    shift = None
+
+    def open_():
+        nonlocal shift
+        shift = open_shift(by=cashier, opening_float="50.00")
+
+    opened = told(open_)
+    paid_out = told(
+        lambda: record_cash_movement(
+            shift,
+            by=cashier,
+            kind=CashMovementKind.PAYOUT,
+            amount="5.00",
+            reason="Milk",
+        )
+    )
+    assert opened == paid_out == {"sales"}
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_customer_edited_anywhere_tells_customers():
     customer = CustomerFactory()
     customer.name = "Edited in Django admin"
@@ -270,7 +295,7 @@ def test_each_live_page_marks_its_parts(client):
     customer = CustomerFactory()
     invoice = make_invoice(customer=customer)
     stocked(name="Cable")
-    open_shift(by=cashier, opening_float="20.00")
+    shift = open_shift(by=cashier, opening_float="20.00")
     pages = [
         (cashier, reverse("sales:till"), ['id="search-results"', 'id="quick-picks"']),
         (cashier, reverse("repairs:ticket_list"), ['id="repair-board"']),
@@ -286,6 +311,14 @@ def test_each_live_page_marks_its_parts(client):
         (manager, reverse("inventory:low_stock"), ['id="low-stock-table"']),
         (cashier, reverse("customers:customer_list"), ['id="customer-table"']),
         (cashier, reverse("invoices:invoice_list"), ['id="invoice-table"']),
+        (manager, reverse("sales:sale_list"), ['id="sale-table"']),
+        (manager, reverse("sales:shift_list"), ['id="shift-table"']),
+        (
+            manager,
+            reverse("sales:shift_detail", args=[shift.pk]),
+            ['id="shift-figures"', 'id="shift-takings"', 'id="shift-cash-movements"'],
+        ),
+        (manager, reverse("invoices:payment_list"), ['id="payment-table"']),
     ]
     for user, url, ids in pages:
         client.force_login(user)
