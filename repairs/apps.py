@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from pos_project.documents import register_document
+
 
 class RepairsConfig(AppConfig):
     name = "repairs"
@@ -23,3 +25,18 @@ class RepairsConfig(AppConfig):
             permission=VIEW_REPAIRS,
             live="repairs",
         )
+        # A claim slip scanned at the till opens its ticket (to collect it).
+        register_document(r"RP-\d+", ticket_page)
+
+
+def ticket_page(number, user):
+    from accounts.access import VIEW_REPAIRS
+
+    from .models import Ticket
+
+    if not user.has_perm(VIEW_REPAIRS):
+        return None
+    # "RP-45" is RP-000045 too, as numbers are printed padded.
+    number = f"RP-{int(number.partition('-')[2]):06d}"
+    ticket = Ticket.objects.filter(number=number).only("pk").first()
+    return ticket.get_absolute_url() if ticket else None

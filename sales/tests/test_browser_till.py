@@ -184,3 +184,26 @@ def test_the_till_fits_each_screen(open_page, live_server, shop, products, artif
                 box = page.locator(selector).bounding_box()
                 assert box["y"] + box["height"] <= viewport["height"], selector
         page.screenshot(path=artifacts / f"till-{device}.png", full_page=True)
+
+
+def test_a_receipt_or_a_claim_slip_scanned_at_the_till_opens_its_page(
+    open_page, live_server, products, artifacts
+):
+    from repairs.tests.factories import make_ticket
+    from sales.tests.factories import make_sale
+
+    cashier = UserFactory(username="scanner", role=Role.USER)
+    sale = make_sale(cashier, [(products[0], 1)])
+    ticket = make_ticket(by=cashier)
+    page = open_page("till")
+    sign_in(page, live_server, "scanner")
+
+    for code, lands_on in (
+        (sale.number, rf"/sales/{sale.pk}/return/$"),
+        (ticket.number, rf"/repairs/{ticket.pk}/$"),
+    ):
+        page.goto(f"{live_server.url}/till/")
+        page.locator("#scan-box").fill(code)
+        page.locator("#scan-box").press("Enter")
+        page.wait_for_url(re.compile(lands_on))
+    expect(page.locator("main h1")).to_contain_text(ticket.number)

@@ -250,6 +250,48 @@ def test_an_unknown_barcode_answers_the_cart_with_a_message(cashier_client, cart
     assert not CartLine.objects.exists()
 
 
+@pytest.mark.parametrize("code", ["R-000001", "r-1", " R-000001 "])
+def test_a_scanned_receipt_opens_the_return_of_its_sale(
+    cashier_client, cashier, cart, case, code
+):
+    sale = make_sale(cashier, [(case, 1)])
+    assert sale.number == "R-000001"
+    return_page = reverse("sales:return_create", args=[sale.pk])
+
+    response = post(cashier_client, "sales:till_scan", {"code": code})
+    assert response["HX-Redirect"] == return_page
+    response = post(cashier_client, "sales:till_scan", {"code": code}, htmx=False)
+    assert (response.status_code, response["Location"]) == (302, return_page)
+    assert not services.active_cart(cashier).lines.exists()
+
+
+def test_a_scanned_claim_slip_opens_its_repair_ticket(cashier_client, cashier, cart):
+    from repairs.tests.factories import make_ticket
+
+    ticket = make_ticket(by=cashier)
+    response = post(cashier_client, "sales:till_scan", {"code": ticket.number.lower()})
+    assert response["HX-Redirect"] == ticket.get_absolute_url()
+
+
+@pytest.mark.parametrize("code", ["R-999999", "RP-999999", "RP-"])
+def test_an_unknown_document_number_is_refused_like_any_code(
+    cashier_client, cart, case, code
+):
+    response = post(cashier_client, "sales:till_scan", {"code": code})
+    assert "HX-Redirect" not in response
+    assert f"No product has the barcode or SKU &#x27;{code}&#x27;" in text(response)
+
+
+def test_a_product_whose_sku_looks_like_a_receipt_is_still_a_product(
+    cashier_client, cashier, cart, case
+):
+    make_sale(cashier, [(case, 1)])
+    ProductFactory(name="Relay", sku="R-000001", sale_price=Decimal("3.00"))
+    response = post(cashier_client, "sales:till_scan", {"code": "R-000001"})
+    assert "HX-Redirect" not in response
+    assert "Added Relay (now 1)" in text(response)
+
+
 @pytest.mark.parametrize("code", ["", "   ", "9" * 65])
 def test_an_empty_or_overlong_scan_is_refused_clearly(cashier_client, cart, case, code):
     response = post(cashier_client, "sales:till_scan", {"code": code})

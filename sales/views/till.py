@@ -28,6 +28,7 @@ from accounts.models import PaymentMethod, ShopSettings
 from customers import services as customer_services
 from inventory.models import Product
 from invoices.models import Invoice
+from pos_project import documents
 from pos_project.money import format_money
 
 from .. import services
@@ -308,10 +309,13 @@ def scan(request):
     form = ScanForm(request.POST)
     if not form.is_valid():
         return answer(request, error=error_text(form))
-    line, error = run(
-        services.add_to_cart, None, by=request.user, code=form.cleaned_data["code"]
-    )
+    code = form.cleaned_data["code"]
+    line, error = run(services.add_to_cart, None, by=request.user, code=code)
     if error:
+        # No product: a receipt or a claim slip opens its page instead.
+        page = documents.page_of(code, request.user)
+        if page:
+            return HttpResponseClientRedirect(page) if request.htmx else redirect(page)
         return answer(request, error=error)
     return answer(
         request,
