@@ -257,6 +257,7 @@ def _add_to_cart(cart, *, by, product, code, quantity):
         cart = _lock_cart(cart, by)
     line = CartLine.objects.filter(cart=cart, product=product).order_by().first()
     if line:
+        line.product = product  # the caller names it ("Added … (now 2)")
         line.quantity = _quantity(line.quantity + quantity)
         line.save(update_fields=["quantity"])
     else:

@@ -27,7 +27,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 # session and the user (2).
 TILL_PAGE_QUERIES = 11
 CART_ACTION_QUERIES = 18
-SCAN_QUERIES = 15  # the cart is found (or made) in the add's own transaction
+SCAN_QUERIES = 14  # the cart is found (or made) in the add's own transaction
 NEW_CUSTOMER_QUERIES = 22  # the customer, its history row, the duplicate check
 CHECKOUT_BASE_QUERIES = 31
 CHECKOUT_QUERIES_PER_LINE = 0
