@@ -17,16 +17,46 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.http import content_disposition_header
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# WeasyPrint needs a page height: a slip for a thermal roll is laid out on a
+# long strip first, then printed on a page exactly as tall as it came out.
+ROLL_STRIP_HEIGHT = "3000mm"
+
+
+def _document(template_name, context, request):
+    html = render_to_string(template_name, context, request=request)
+    base_url = request.build_absolute_uri("/") if request else settings.SITE_URL + "/"
+    fetcher = StaticFilesFetcher(urljoin(base_url, settings.STATIC_URL))
+    return HTML(string=html, base_url=base_url, url_fetcher=fetcher)
 
 
 def render_pdf(template_name, context, *, request=None) -> bytes:
     """The template rendered with `context` as PDF bytes."""
-    html = render_to_string(template_name, context, request=request)
-    base_url = request.build_absolute_uri("/") if request else settings.SITE_URL + "/"
-    fetcher = StaticFilesFetcher(urljoin(base_url, settings.STATIC_URL))
-    return HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf()
+    return _document(template_name, context, request).write_pdf()
+
+
+def render_roll_pdf(template_name, context, *, width: str, request=None) -> bytes:
+    """The template as a PDF for a thermal roll `width` wide ("80mm"): one page
+    as tall as what it prints, whatever its length (a receipt, a claim slip)."""
+    document = _document(template_name, context, request)
+    strip = document.render(
+        stylesheets=[CSS(string=f"@page {{ size: {width} {ROLL_STRIP_HEIGHT} }}")]
+    )
+    height = _content_height(strip)
+    return document.write_pdf(
+        stylesheets=[CSS(string=f"@page {{ size: {width} {height}px }}")]
+    )
+
+
+def _content_height(rendered):
+    """How tall (CSS px) the laid-out document is on the first page."""
+    try:
+        root = rendered.pages[0]._page_box.children[0]
+        return max(int(root.margin_height()) + 2, 100)
+    except (AttributeError, IndexError):  # another WeasyPrint: an A4-long strip
+        return 1123
 
 
 def pdf_response(pdf_bytes: bytes, filename: str, *, inline: bool = True):

@@ -32,7 +32,7 @@ from inventory.models import Product
 from invoices.forms import RefundForm
 from invoices.models import Payment
 from pos_project.money import format_money
-from pos_project.pdf import pdf_response, render_pdf
+from pos_project.pdf import pdf_response, render_pdf, render_roll_pdf
 
 from . import documents, services
 from .filters import OPEN, TicketFilter
@@ -593,8 +593,14 @@ def claim_slip(request, pk):
     paper = request.GET.get("paper") or shop.paper_width
     context = documents.slip_context(ticket, shop=shop, paper=paper, request=request)
     if request.GET.get("format") == "pdf":
-        pdf = render_pdf("repairs/claim_slip.html", {**context, "for_pdf": True},
-                         request=request)  # fmt: skip
+        context = {**context, "for_pdf": True}
+        if paper == "a4":
+            pdf = render_pdf("repairs/claim_slip.html", context, request=request)
+        else:  # one page as long as the slip, whatever the repair terms' length
+            width = "58mm" if paper == "58mm" else "80mm"
+            pdf = render_roll_pdf(
+                "repairs/claim_slip.html", context, width=width, request=request
+            )
         return pdf_response(pdf, f"claim-slip-{ticket.number}.pdf")
     return render(request, "repairs/claim_slip.html", context)
 

@@ -1,3 +1,4 @@
+import re
 import subprocess
 from decimal import Decimal
 
@@ -5,7 +6,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from accounts.models import PaymentMethod
+from accounts.models import PaymentMethod, ShopSettings
 from customers.models import Customer
 from customers.tests.factories import CustomerFactory
 from inventory.tests.factories import ServiceFactory
@@ -389,6 +390,55 @@ def test_the_claim_slip_pdf(cashier_client, cashier, tmp_path):
         check=True,
     ).stdout
     assert ticket.number in text and "Galaxy" not in text and "iPhone 12" in text
+
+
+def pdf_pages(content):
+    """[(width, height)] in points of each page of a PDF, read by pdfinfo."""
+    info = subprocess.run(
+        ["/usr/bin/pdfinfo", "-f", "1", "-l", "99", "-"],
+        input=content,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    return [
+        tuple(float(n) for n in re.search(r"([\d.]+) x ([\d.]+) pts", line).groups())
+        for line in info.splitlines()
+        if re.match(r"Page +\d+ size:", line)
+    ]
+
+
+@pytest.mark.parametrize("paper, width_mm", [("80mm", 80), ("58mm", 58)])
+def test_a_claim_slip_pdf_is_one_roll_page_however_long_the_terms(
+    cashier_client, cashier, paper, width_mm
+):
+    shop = ShopSettings.load()
+    shop.repair_terms = "\n".join(f"{n}. A condition of repair." for n in range(60))
+    shop.save()
+    ticket = make_ticket(by=cashier)
+    response = cashier_client.get(
+        reverse("repairs:claim_slip", args=[ticket.pk]),
+        {"format": "pdf", "paper": paper},
+    )
+    [(width, height)] = pdf_pages(response.content)
+    assert round(width / 72 * 25.4) == width_mm
+    assert height / 72 * 25.4 > 250  # the fixed page was 170 or 190 mm
+    text = subprocess.run(
+        ["/usr/bin/pdftotext", "-", "-"],
+        input=response.content,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    assert "59. A condition of repair." in text
+
+
+def test_an_a4_claim_slip_pdf_is_on_a4(cashier_client, cashier):
+    ticket = make_ticket(by=cashier)
+    response = cashier_client.get(
+        reverse("repairs:claim_slip", args=[ticket.pk]),
+        {"format": "pdf", "paper": "a4"},
+    )
+    [(width, height)] = pdf_pages(response.content)
+    assert (round(width), round(height)) == (595, 842)
 
 
 def test_the_device_label(cashier_client, cashier):

@@ -10,24 +10,21 @@ import copy
 from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
-from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
-from weasyprint import CSS, HTML
 
 from accounts.access import VIEW_SALES, perm_required, staff_required
 from accounts.models import PaperWidth, PaymentMethod, ShopSettings
 from invoices.documents import logo_data_uri, tax_breakdown
 from invoices.models import Payment
 from pos_project.money import document_totals, line_totals, to_money
-from pos_project.pdf import StaticFilesFetcher, pdf_response
+from pos_project.pdf import pdf_response, render_pdf, render_roll_pdf
 from pos_project.tasks import enqueue_on_commit
 
 from .. import tasks
@@ -39,9 +36,6 @@ PAPERS = {
     PaperWidth.MM58: {"width": "58mm", "page": "58mm auto", "margin": "0"},
     PaperWidth.A4: {"width": "210mm", "page": "A4", "margin": "15mm"},
 }
-# WeasyPrint needs a page height: the receipt is laid out on a long strip
-# first, then printed on a page exactly as tall as it came out.
-PDF_STRIP_HEIGHT = "3000mm"
 PREVIEW_TEXT_LIMIT = 500
 TRUE_VALUES = {"1", "true", "on", "yes"}
 FALSE_VALUES = {"0", "false", "off", "no", ""}
@@ -187,31 +181,14 @@ def receipt_filename(sale):
 
 def receipt_pdf_bytes(context, *, request=None) -> bytes:
     """The receipt as a PDF: one page as tall as the receipt on a roll, or A4."""
-    html = render_to_string("sales/receipt_pdf.html", context, request=request)
-    base_url = request.build_absolute_uri("/") if request else settings.SITE_URL + "/"
-    fetcher = StaticFilesFetcher(urljoin(base_url, settings.STATIC_URL))
-    document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
-    page = context["page"]
     if context["paper"] == PaperWidth.A4:
-        return document.write_pdf()
-    strip = document.render(
-        stylesheets=[
-            CSS(string=f"@page {{ size: {page['width']} {PDF_STRIP_HEIGHT} }}")
-        ]
+        return render_pdf("sales/receipt_pdf.html", context, request=request)
+    return render_roll_pdf(
+        "sales/receipt_pdf.html",
+        context,
+        width=context["page"]["width"],
+        request=request,
     )
-    height = _content_height(strip)
-    return document.write_pdf(
-        stylesheets=[CSS(string=f"@page {{ size: {page['width']} {height}px }}")]
-    )
-
-
-def _content_height(rendered):
-    """How tall (CSS px) the laid-out receipt is on the first page."""
-    try:
-        root = rendered.pages[0]._page_box.children[0]
-        return max(int(root.margin_height()) + 2, 100)
-    except (AttributeError, IndexError):  # another WeasyPrint: an A4-long strip
-        return 1123
 
 
 # Views.
