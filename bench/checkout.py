@@ -2,12 +2,16 @@
 
     .venv/bin/python bench/checkout.py                  # SQLite and PostgreSQL
     .venv/bin/python bench/checkout.py --db sqlite --seconds 10
+    .venv/bin/python bench/checkout.py --htmx   # post as the till's page does
 
 Each cashier signs in, opens a shift, then repeatedly scans one product and
 checks out with cash, exactly as the till's forms do. Two runs per database:
   closed: every cashier checks out again as soon as the last one finished;
   paced:  every cashier checks out about once a second.
-Only the checkout request is timed. The last lines are one summary per run:
+Without --htmx the cashiers post as a browser without JavaScript does (a
+scan is answered with a redirect); with it, as the till's page does (htmx:
+the cart panel comes back). Only the checkout request is timed. The last
+lines are one summary per run:
   checkout db=postgres mode=closed clients=10 per_s=... p50_ms=... ...
 """
 
@@ -125,13 +129,16 @@ def start_server(env, workers):
 class Cashier:
     """One till: a kept-alive connection, a session cookie and a CSRF token."""
 
-    def __init__(self, number):
+    def __init__(self, number, htmx=False):
         self.number = number
+        self.htmx = htmx
         self.cookies = {}
         self.connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
 
-    def request(self, method, path, data=None):
+    def request(self, method, path, data=None, htmx=False):
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if htmx:
+            headers["HX-Request"] = "true"
         body = None
         if data is not None:
             body = urlencode(data)
@@ -141,6 +148,7 @@ class Cashier:
         self.connection.request(method, path, body=body, headers=headers)
         response = self.connection.getresponse()
         text = response.read().decode("utf-8", "replace")
+        self.last_headers = response.headers
         for header in response.headers.get_all("Set-Cookie") or []:
             name, value = header.split(";", 1)[0].split("=", 1)
             self.cookies[name] = value
@@ -168,7 +176,7 @@ class Cashier:
     def sell_once(self):
         """Scan the cashier's product and pay cash; the checkout's time in seconds."""
         status, _, _ = self.request(
-            "POST", "/till/scan/", {"code": f"BENCH-{self.number}"}
+            "POST", "/till/scan/", {"code": f"BENCH-{self.number}"}, htmx=self.htmx
         )
         if status not in (200, 302):
             return None, f"scan {status}"
@@ -183,8 +191,13 @@ class Cashier:
             "tender-0-reference": "",
         }
         started = time.perf_counter()
-        status, location, page = self.request("POST", "/till/checkout/", data)
+        status, location, page = self.request(
+            "POST", "/till/checkout/", data, htmx=self.htmx
+        )
         elapsed = time.perf_counter() - started
+        if self.htmx:  # htmx is told where to go in a header
+            location = self.last_headers.get("HX-Redirect", "")
+            status = 302 if status == 200 and location else status
         if status != 302 or "/receipt/" not in location:
             reason = re.search(r'class="[^"]*alert[^"]*"[^>]*>\s*([^<]{0,120})', page)
             return (
@@ -228,14 +241,14 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def bench(db, clients, seconds, workers):
+def bench(db, clients, seconds, workers, htmx=False):
     workdir = Path(tempfile.mkdtemp(prefix="pos-bench-"))
     env = environment(db, workdir)
     prepare(db, env, clients)
     server = start_server(env, workers)
     lines = []
     try:
-        cashiers = [Cashier(n) for n in range(clients)]
+        cashiers = [Cashier(n, htmx) for n in range(clients)]
         for cashier in cashiers:
             cashier.sign_in()
         for cashier in cashiers:  # warm up every worker and connection
@@ -248,7 +261,7 @@ def bench(db, clients, seconds, workers):
                 f"per_s={len(timings) / wall:.1f} p50_ms={percentile(ms, 0.5):.1f} "
                 f"p95_ms={percentile(ms, 0.95):.1f} p99_ms={percentile(ms, 0.99):.1f} "
                 f"mean_ms={statistics.fmean(ms) if ms else float('nan'):.1f} "
-                f"errors={len(errors)}"
+                f"errors={len(errors)}" + (" htmx=1" if htmx else "")
             )
             if errors:
                 print(f"  first errors: {errors[:3]}", file=sys.stderr)
@@ -267,11 +280,14 @@ def main():
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument(
+        "--htmx", action="store_true", help="post as the till's page does (htmx)"
+    )
     args = parser.parse_args()
     databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     summary = []
     for db in databases:
-        summary += bench(db, args.clients, args.seconds, args.workers)
+        summary += bench(db, args.clients, args.seconds, args.workers, args.htmx)
     print()
     for line in summary:
         print(line)
