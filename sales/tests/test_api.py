@@ -11,7 +11,7 @@ from accounts.tests.factories import UserFactory
 from customers.tests.factories import CustomerFactory
 from inventory import services as stock
 from inventory.models import Product, StockMove
-from inventory.tests.factories import ProductFactory, ServiceFactory, TaxRateFactory
+from inventory.tests.factories import ProductFactory, ServiceFactory
 from invoices.models import Invoice, InvoiceStatus, Payment
 from sales import services
 from sales.models import Cart, CartStatus, Sale, SaleStatus, Shift
@@ -29,39 +29,6 @@ SALE_LIST_QUERIES = 7
 # invoice, sale, lines, stock and payments written (with their savepoints),
 # then the sale read back as the list reads it.
 SALE_POST_QUERIES = 30
-
-
-@pytest.fixture
-def standard(db):
-    return TaxRateFactory(name="Standard", rate=Decimal("20.00"))
-
-
-@pytest.fixture
-def case(manager, standard):
-    """A phone case at 12.00 (20% tax included) with 10 in stock."""
-    product = ProductFactory(
-        name="Clear case",
-        sku="CASE-1",
-        barcode="5012345678900",
-        sale_price=Decimal("12.00"),
-        tax_rate=standard,
-    )
-    stock.record_opening_stock([stock.StockLine(product, 10)], by=manager)
-    return product
-
-
-@pytest.fixture
-def charger(manager, standard):
-    """A charger at 25.00 with 5 in stock."""
-    product = ProductFactory(
-        name="USB-C charger",
-        sku="CHG-20W",
-        barcode="5012345678917",
-        sale_price=Decimal("25.00"),
-        tax_rate=standard,
-    )
-    stock.record_opening_stock([stock.StockLine(product, 5)], by=manager)
-    return product
 
 
 def open_till(user, opening_float="50.00"):

@@ -14,7 +14,7 @@ from customers.models import Customer
 from customers.tests.factories import CustomerFactory
 from inventory import services as stock
 from inventory.models import StockMove
-from inventory.tests.factories import ProductFactory, ServiceFactory, TaxRateFactory
+from inventory.tests.factories import ProductFactory, ServiceFactory
 from invoices.models import Invoice, Payment
 from sales import services
 from sales.models import Cart, CartLine, CartStatus, Sale
@@ -38,39 +38,6 @@ def shop(db):
     """Prices include 20% tax; staff may give 10% off; cash, card, mobile money,
     bank transfer and store credit are offered."""
     return ShopSettings.load()
-
-
-@pytest.fixture
-def standard(db):
-    return TaxRateFactory(name="Standard", rate=Decimal("20.00"))
-
-
-@pytest.fixture
-def case(manager, standard):
-    """A phone case at 12.00 with 10 in stock."""
-    product = ProductFactory(
-        name="Clear case",
-        sku="CASE-1",
-        barcode="5012345678900",
-        sale_price=Decimal("12.00"),
-        tax_rate=standard,
-    )
-    stock.record_opening_stock([stock.StockLine(product, 10)], by=manager)
-    return product
-
-
-@pytest.fixture
-def charger(manager, standard):
-    """A charger at 25.00 with 5 in stock."""
-    product = ProductFactory(
-        name="USB-C charger",
-        sku="CHG-20W",
-        barcode="5012345678917",
-        sale_price=Decimal("25.00"),
-        tax_rate=standard,
-    )
-    stock.record_opening_stock([stock.StockLine(product, 5)], by=manager)
-    return product
 
 
 @pytest.fixture
