@@ -8,7 +8,6 @@ made (200, `Idempotent-Replayed: true`) and never takes the money twice. The
 helpers for that key live here, for the sales API to share.
 """
 
-import hashlib
 import re
 from decimal import Decimal
 
@@ -112,17 +111,10 @@ def replayed(created: bool) -> dict:
     return {REPLAYED_HEADER: "false" if created else "true"}
 
 
-def scoped_key(kind: str, user, key: str) -> str:
-    """A caller's Idempotency-Key as stored: scoped to them (another member of
-    staff's same key is another key) and to a kind of record, unlike any key
-    the pages make."""
-    return f"{kind}-" + hashlib.sha256(f"{user.pk}:{key}".encode()).hexdigest()[:40]
-
-
 def payment_token(user, key: str) -> str:
     """The idempotency key stored for a payment made through the API (44
     characters)."""
-    return scoped_key("pay", user, key)
+    return services.scoped_key("pay", user, key)
 
 
 # Reading invoices and payments.

@@ -5,6 +5,7 @@ same transaction as the payment or credit note that moves it, with the invoice
 row locked so two payments cannot both settle the same balance.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,6 +33,13 @@ from .models import (
 )
 
 NUMBER_PREFIX = {InvoiceKind.INVOICE: "INV", InvoiceKind.CREDIT_NOTE: "CN"}
+
+
+def scoped_key(kind: str, user, key: str) -> str:
+    """A caller's idempotency key as stored: scoped to them (another member of
+    staff's same key is another key) and to a kind of record ("pay", "sale"),
+    unlike any key the pages make."""
+    return f"{kind}-" + hashlib.sha256(f"{user.pk}:{key}".encode()).hexdigest()[:40]
 
 
 @dataclass(frozen=True)

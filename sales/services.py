@@ -774,11 +774,10 @@ def _sale_token(by, key, items, tenders, customer, discount_kind, discount_value
         "customer": getattr(customer, "pk", customer),
         "discount": [discount_kind, _canonical(discount_value)],
     }
-    scope = hashlib.sha256(f"{by.pk}:{key}".encode()).hexdigest()[:32]
     fingerprint = hashlib.sha256(
         json.dumps(order, sort_keys=True, default=str).encode()
     ).hexdigest()[:16]
-    prefix = f"sale-{scope}-"
+    prefix = billing.scoped_key("sale", by, key) + "-"
     return prefix, prefix + fingerprint
 
 

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from accounts.access import ADD_REPAIRS, CHANGE_REPAIRS, RECORD_PAYMENTS, VIEW_REPAIRS
 from accounts.api_access import ApiAccessMixin
+from invoices import services as billing
 from invoices.api import (
     IDEMPOTENCY_HEADER,
     IDEMPOTENCY_KEY,
@@ -20,7 +21,6 @@ from invoices.api import (
     payment_of_key,
     payment_token,
     replayed,
-    scoped_key,
 )
 from invoices.models import Payment
 
@@ -69,7 +69,7 @@ OPTIONAL_KEY = OpenApiParameter(
 
 def intake_token(user, key):
     """The intake key stored on a ticket booked in through the API."""
-    return scoped_key("intake", user, key)
+    return billing.scoped_key("intake", user, key)
 
 
 class TicketViewSet(
