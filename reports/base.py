@@ -61,7 +61,8 @@ class Params:
     end: date | None = None
     preset: str = ""
     group_by: str = "day"  # day, week or month, where a report groups by time
-    chosen: dict = field(default_factory=dict)  # filter name -> value shown
+    chosen: dict = field(default_factory=dict)  # filter label -> value shown
+    values: dict = field(default_factory=dict)  # filter name -> cleaned value
 
     def describe(self):
         """[(label, value)] of the filters in use, for exports."""

@@ -183,12 +183,13 @@ class ReportFilterSet(django_filters.FilterSet):
     def params(self) -> Params:
         start, end = self.period_range()
         data = self.form.cleaned_data if self.is_valid() else {}
-        chosen = {}
+        chosen, values = {}, {}
         for name in self.report.filter_paths:
             if name == "period":
                 continue
             value = data.get(name)
             if value not in (None, ""):
+                values[name] = value
                 chosen[self.filters[name].label] = (
                     value.get_full_name() or value.username
                     if isinstance(value, User)
@@ -203,6 +204,7 @@ class ReportFilterSet(django_filters.FilterSet):
             preset=data.get("period") or self.report.default_preset,
             group_by=data.get("group_by") or "day",
             chosen=chosen,
+            values=values,
         )
 
 

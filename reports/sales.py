@@ -56,7 +56,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, Trim
+from django.db.models.functions import Cast, Coalesce, Trunc
 
 from accounts.models import PaymentMethod
 from inventory.models import Product
@@ -66,7 +66,8 @@ from invoices.models import (
     InvoiceStatus,
     Payment,
 )
-from sales.models import ReturnLine, Sale, SaleLine, SaleStatus
+from sales import totals as kept_totals
+from sales.models import DailyTotal, ReturnLine, Sale, SaleLine, SaleStatus
 
 from .base import (
     DATE,
@@ -89,6 +90,7 @@ from .expressions import (
     local_day,
     money_sum,
     period_of,
+    person,
     rank,
     ratio,
     round_cents,
@@ -274,6 +276,50 @@ def pick(figures, *keys):
     return {key: figures[key] for key in keys}
 
 
+# The totals kept per day and cashier (sales.DailyTotal): the same figures
+# from a few thousand rows a year instead of every sale line.
+
+
+def kept_days(params):
+    """The kept day totals of the period, filtered as asked, where they can
+    answer: None when a filter needs the sale lines (a category or a product)
+    or the totals are not kept in the shop's time zone (`rebuild_sales_totals`
+    puts that right). One small query to know."""
+    if set(params.values) - {"cashier"} or not (params.start and params.end):
+        return None
+    if not DailyTotal.objects.kept(kept_totals.zone_name()):
+        return None
+    days = DailyTotal.objects.filter(
+        time_zone=kept_totals.zone_name(), day__gte=params.start, day__lte=params.end
+    )
+    if "cashier" in params.values:
+        days = days.filter(cashier=params.values["cashier"])
+    return days
+
+
+def day_figures():
+    """Aggregates over kept day totals: the figures of `sales_figures`."""
+
+    def total(field):
+        return money_sum(field, rounding=round_cents)
+
+    net_ex_tax = as_money(total("sold_net") - total("back_net"))
+    cost = as_money(total("sold_cost") - total("back_cost"))
+    margin = as_money(net_ex_tax - cost)
+    return {
+        "sales": Sum("sales", default=0),
+        "gross_sales": total("sold_gross"),
+        "discounts": total("sold_discount"),
+        "returns": total("back_gross"),
+        "net_sales": round_cents(total("sold_gross") - total("back_gross")),
+        "tax_collected": round_cents(total("sold_tax") - total("back_tax")),
+        "net_ex_tax": round_cents(net_ex_tax),
+        "cost": round_cents(cost),
+        "margin": round_cents(margin),
+        "margin_pct": ratio(margin, net_ex_tax),
+    }
+
+
 # Sales.
 
 SALES_FILTERS = {
@@ -314,9 +360,15 @@ class SalesReport(Report):
     def base(self):
         return completed_lines()
 
+    # Its rows come from the kept day totals when no filter needs the lines.
+    reads_kept_totals = False
+
     def totals(self, queryset, params):
-        lines, figures = touched_and_figures(queryset, *window(params))
         keys = [c.key for c in self.columns if c.total]
+        days = kept_days(params) if self.reads_kept_totals else None
+        if days is not None:
+            return days.aggregate(**pick(day_figures(), *keys))
+        lines, figures = touched_and_figures(queryset, *window(params))
         return lines.aggregate(**pick(figures, *keys))
 
     def grouped(self, queryset, params, *fields, **expressions):
@@ -365,8 +417,10 @@ class SalesByPeriod(SalesReport):
       their unit cost (damaged returns keep their cost).
     - Margin: net ex tax − cost; Margin %: margin / net ex tax.
 
-    Rows are a list (one per period, made from three grouped queries: sales,
-    returns' credit-note lines, restocked units), not a QuerySet.
+    Rows are a list (one per period), not a QuerySet: from the kept day
+    totals (one grouped query) unless a category or product is chosen, else
+    from three grouped queries (sales, returns' credit-note lines, restocked
+    units).
     """
 
     slug = "sales-by-period"
@@ -383,7 +437,65 @@ class SalesByPeriod(SalesReport):
     )
     chart = Chart("bar", "period", ("net_sales", "margin"))
 
+    reads_kept_totals = True
+    SOLD = ("sold_gross", "sold_discount", "sold_net", "sold_tax", "sold_cost")
+    BACK = ("back_gross", "back_net", "back_tax", "back_cost")
+
     def rows(self, queryset, params):
+        days = kept_days(params)
+        if days is not None:
+            by_period = self.kept_figures(days, params.group_by)
+        else:
+            by_period = self.line_figures(queryset, params)
+        nothing = {"n_sales": 0, **dict.fromkeys(self.SOLD + self.BACK, ZERO)}
+        rows = []
+        for period in periods(params):
+            row = nothing | by_period.get(period, {})
+            net_ex_tax = row["sold_net"] - row["back_net"]
+            cost = row["sold_cost"] - row["back_cost"]
+            margin = net_ex_tax - cost
+            rows.append(
+                {
+                    "period": period,
+                    "sales": row["n_sales"],
+                    "gross_sales": row["sold_gross"],
+                    "discounts": row["sold_discount"],
+                    "returns": row["back_gross"],
+                    "net_sales": row["sold_gross"] - row["back_gross"],
+                    "tax_collected": row["sold_tax"] - row["back_tax"],
+                    "net_ex_tax": net_ex_tax,
+                    "cost": cost,
+                    "margin": margin,
+                    "margin_pct": (
+                        float(margin) / float(net_ex_tax) if net_ex_tax else None
+                    ),
+                }
+            )
+        return rows
+
+    def kept_figures(self, days, group_by):
+        """{period: figures} from the kept day totals: one grouped query."""
+        if group_by in ("week", "month"):
+            period = Trunc("day", group_by, output_field=DateField())
+        else:
+            period = F("day")
+        grouped = (
+            days.values(period=period)
+            .annotate(
+                n_sales=Sum("sales", default=0),
+                **{
+                    figure: money_sum(figure, rounding=round_cents)
+                    for figure in self.SOLD + self.BACK
+                },
+            )
+            .order_by()
+        )
+        return {row.pop("period"): row for row in grouped}
+
+    def line_figures(self, queryset, params):
+        """{period: figures} from the sale lines and the returns' credit
+        notes: three grouped queries (sales, credit-note lines, restocked
+        units)."""
         since, until = within = window(params)
         group_by = params.group_by
 
@@ -448,42 +560,11 @@ class SalesByPeriod(SalesReport):
                 )
             )
         )
-        no_sales = {
-            "n_sales": 0,
-            **dict.fromkeys(
-                ("sold_gross", "sold_discount", "sold_net", "sold_tax", "sold_cost"),
-                ZERO,
-            ),
-        }
-        no_returns = dict.fromkeys(("back_gross", "back_net", "back_tax"), ZERO)
-        sales = {row["period"]: row for row in sales}
-        credited = {row["period"]: row for row in credited}
-        restocked = {row["period"]: row["back_cost"] for row in restocked}
-        rows = []
-        for period in periods(params):
-            sold = sales.get(period, no_sales)
-            back = credited.get(period, no_returns)
-            net_ex_tax = sold["sold_net"] - back["back_net"]
-            cost = sold["sold_cost"] - restocked.get(period, ZERO)
-            margin = net_ex_tax - cost
-            rows.append(
-                {
-                    "period": period,
-                    "sales": sold["n_sales"],
-                    "gross_sales": sold["sold_gross"],
-                    "discounts": sold["sold_discount"],
-                    "returns": back["back_gross"],
-                    "net_sales": sold["sold_gross"] - back["back_gross"],
-                    "tax_collected": sold["sold_tax"] - back["back_tax"],
-                    "net_ex_tax": net_ex_tax,
-                    "cost": cost,
-                    "margin": margin,
-                    "margin_pct": (
-                        float(margin) / float(net_ex_tax) if net_ex_tax else None
-                    ),
-                }
-            )
-        return rows
+        by_period = {}
+        for grouped in (sales, credited, restocked):
+            for row in grouped:
+                by_period.setdefault(row.pop("period"), {}).update(row)
+        return by_period
 
 
 PER_LINE = (
@@ -595,23 +676,23 @@ class SalesByCashier(SalesReport):
     )
     chart = Chart("bar", "cashier", ("net_sales",), limit=30)
 
+    reads_kept_totals = True
+
     def rows(self, queryset, params):
-        full_name = Trim(
-            Concat("sale__cashier__first_name", Value(" "), "sale__cashier__last_name")
-        )
-        return self.grouped(
-            queryset,
-            params,
+        days = kept_days(params)
+        if days is not None:
             # The user's id too: two people may share a name.
-            cashier_id=F("sale__cashier"),
-            cashier=Case(
-                When(
-                    sale__cashier__first_name="",
-                    sale__cashier__last_name="",
-                    then="sale__cashier__username",
-                ),
-                default=full_name,
-            ),
+            rows = days.values("cashier_id", cashier_name=person("cashier"))
+            rows = rows.annotate(**pick(day_figures(), *self.figures))
+        else:
+            rows = self.grouped(
+                queryset,
+                params,
+                cashier_id=F("sale__cashier"),
+                cashier_name=person("sale__cashier"),
+            )
+        return rows.values(
+            "cashier_id", *self.figures, cashier=F("cashier_name")
         ).order_by("-net_sales", "cashier", "cashier_id")
 
 

@@ -386,3 +386,61 @@ class ReturnLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.sale_line.name}"
+
+
+# Totals kept as sales happen.
+
+TOTAL = {"max_digits": 14, "decimal_places": 2, "default": ZERO}
+
+
+class DailyTotalQuerySet(models.QuerySet):
+    def kept(self, time_zone):
+        """Whether the totals hold every completed sale and return, by local
+        day in `time_zone`: none were kept in another zone (a database moved
+        to another zone, or not built yet after an upgrade, until
+        `rebuild_sales_totals` runs). One small query."""
+        return not self.exclude(time_zone=time_zone).exists()
+
+
+class DailyTotal(models.Model):
+    """What one cashier's completed sales and the returns of them came to on
+    one local day: the figures of the sales reports, added up as sales happen.
+
+    The checkout, a return and a void add to their day's row in their own
+    transaction (`sales.totals`), so the sales reports read a few thousand
+    rows for a year instead of every sale line. A sale counts on the day it
+    was made; a return on the day the goods came back, against the cashier
+    who made the sale. `time_zone` is the zone whose local day `day` is.
+    """
+
+    time_zone = models.CharField(max_length=64)
+    day = models.DateField()
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    sales = models.IntegerField(default=0)
+    units_sold = models.IntegerField(default=0)
+    sold_gross = models.DecimalField(**TOTAL)
+    sold_discount = models.DecimalField(**TOTAL)
+    sold_net = models.DecimalField(**TOTAL)
+    sold_tax = models.DecimalField(**TOTAL)
+    sold_cost = models.DecimalField(**TOTAL)
+    units_returned = models.IntegerField(default=0)
+    # The returns' credit notes, and the cost of the units put back on sale.
+    back_gross = models.DecimalField(**TOTAL)
+    back_net = models.DecimalField(**TOTAL)
+    back_tax = models.DecimalField(**TOTAL)
+    back_cost = models.DecimalField(**TOTAL)
+
+    objects = DailyTotalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["day", "cashier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["time_zone", "day", "cashier"], name="daily_total_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.cashier_id}"

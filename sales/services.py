@@ -34,6 +34,7 @@ from invoices import services as billing
 from invoices.models import Invoice, InvoiceSource
 from pos_project.money import to_money
 
+from . import totals as daily_totals
 from .models import (
     ZERO,
     Cart,
@@ -556,7 +557,7 @@ def _make_sale(cart, plan, *, by, shift, token, shop):
         checkout_token=token,
         discount_approved_by_id=cart.discount_approved_by_id,
     )
-    SaleLine.objects.bulk_create(
+    sale_lines = SaleLine.objects.bulk_create(
         SaleLine(
             sale=sale,
             product=p.line.product,
@@ -595,6 +596,8 @@ def _make_sale(cart, plan, *, by, shift, token, shop):
         new_invoice=True,
         shop=shop,
     )
+    # Last, after the products and the invoice: see sales.totals.
+    daily_totals.add_sale(sale, sale_lines)
     return sale
 
 
@@ -1022,6 +1025,7 @@ def return_items(
         _refund_overpayment(
             sale.invoice, by=by, approver=approver, method=refund_method, reason=reason
         )
+    daily_totals.add_return(sale_return, sale, chosen)
     return sale_return
 
 
@@ -1129,6 +1133,7 @@ def void_sale(sale: Sale, *, by: User, reason: str) -> Sale:
     sale.voided_at = timezone.now()
     sale.void_reason = reason.strip()[:255]
     sale.save()
+    daily_totals.remove_sale(sale, lines)
     return sale
 
 

@@ -13,8 +13,8 @@ from inventory import services as stock
 from inventory.models import Product
 from inventory.tests.factories import ProductFactory
 from invoices.models import Invoice, Payment
-from sales import services
-from sales.models import Cart, CartStatus, Sale
+from sales import services, totals
+from sales.models import Cart, CartStatus, DailyTotal, Sale
 from sales.services import Tender
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -56,6 +56,7 @@ def test_competing_tills_never_oversell_and_leave_no_gaps(race):
     assert invoices == ["INV-000001", "INV-000002", "INV-000003"]
     assert Payment.objects.count() == 3
     call_command("check_stock", stdout=StringIO())
+    call_command("rebuild_sales_totals", check=True, stdout=StringIO())
 
 
 def test_ten_submits_with_one_token_make_one_sale(race):
@@ -88,3 +89,44 @@ def test_scans_from_two_tabs_of_a_till_make_one_cart(race):
     cart = Cart.objects.get(cashier=cashier, status=CartStatus.ACTIVE)
     assert Cart.objects.count() == 1
     assert cart.lines.get().quantity == 6
+
+
+def test_returns_at_once_on_one_cashiers_day_all_count(race):
+    """Four Admins take back items of four sales of one cashier at once: each
+    adds to the same row of that cashier's day. (The returns' numbers already
+    take turns; this checks that the row, locked last, deadlocks with none of
+    the other locks and that every return counts.)"""
+    cashier = UserFactory(username="chloe", role=Role.USER)
+    admins = [UserFactory(username=f"admin{i}", role=Role.ADMIN) for i in range(4)]
+    case = ProductFactory(sale_price=Decimal("12.00"), cost_price=Decimal("4.00"))
+    stock.record_opening_stock([stock.StockLine(case, 10)], by=admins[0])
+    services.open_shift(by=cashier, opening_float="0")
+    sold = []
+    for i in range(4):
+        cart = services.active_cart(cashier)
+        services.add_to_cart(cart, by=cashier, product=case, quantity=2)
+        sold.append(
+            services.checkout(
+                cart, by=cashier, tenders=[Tender("cash", "24.00")], token=f"t{i}"
+            )
+        )
+    for admin in admins:
+        services.open_shift(by=admin, opening_float="50.00")
+
+    def give_back(i):
+        sale = sold[i]
+        return services.return_items(
+            sale,
+            [services.ReturnInput(sale.lines.get(), 1)],
+            by=admins[i],
+            approver=admins[i],
+            reason="Wrong colour",
+        )
+
+    results = race(4, give_back)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    day = DailyTotal.objects.get(cashier=cashier)
+    assert (day.sales, day.units_sold, day.units_returned) == (4, 8, 4)
+    assert (day.back_gross, day.back_cost) == (Decimal("48.00"), Decimal("16.00"))
+    assert totals.differences() == []

@@ -1,0 +1,47 @@
+from time import monotonic
+
+from django.core.management.base import BaseCommand, CommandError
+
+from sales import totals
+
+
+class Command(BaseCommand):
+    help = (
+        "Compute the sales totals per day and cashier (sales.DailyTotal) again "
+        "from the sales and returns, in the shop's current time zone: after the "
+        "time zone changes, or sales were imported directly. With --check, "
+        "compare instead, and exit 1 where they differ."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="change nothing; list the days whose totals differ from the sales",
+        )
+
+    def handle(self, *args, check=False, **options):
+        started = monotonic()
+        if check:
+            if not totals.kept():
+                raise CommandError(
+                    f"Some totals were kept in another time zone than "
+                    f"{totals.zone_name()}; run rebuild_sales_totals."
+                )
+            found = totals.differences()
+            for day, cashier, figure, kept, computed in found[:50]:
+                self.stderr.write(
+                    f"{day} cashier {cashier}: {figure} kept {kept}, "
+                    f"the sales add up to {computed}"
+                )
+            if found:
+                raise CommandError(
+                    f"{len(found)} figures differ; run rebuild_sales_totals."
+                )
+            self.stdout.write("The sales totals agree with the sales.")
+            return
+        rows = totals.rebuild()
+        self.stdout.write(
+            f"Sales totals: {rows} days × cashiers in {totals.zone_name()}, "
+            f"in {monotonic() - started:.1f} s."
+        )
