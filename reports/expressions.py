@@ -107,11 +107,13 @@ def ratio(numerator, denominator):
     """numerator / denominator as a float; empty (NULL) when the denominator is 0.
 
     Divided as floats: SQLite keeps 50.00 as the integer 50 and would divide
-    two such amounts as integers.
+    two such amounts as integers. The denominator is an amount, so it is
+    rounded to the cent first: SQLite's floating-point sums leave 441.94 −
+    441.94 at about 1e-13, not 0, and the ratio at about 1e15.
     """
     return ExpressionWrapper(
         Cast(numerator, FloatField())
-        / NullIf(Cast(denominator, FloatField()), Value(0.0)),
+        / NullIf(Cast(Round(denominator, 2), FloatField()), Value(0.0)),
         output_field=FloatField(),
     )
 

@@ -33,7 +33,9 @@ sales and returns are dated differently: "period" is not in their
 the other filters applied.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
+from functools import reduce
+from operator import or_
 
 from django.db.models import (
     Case,
@@ -57,6 +59,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, Trunc
+from django.utils import timezone
 
 from accounts.models import PaymentMethod
 from inventory.models import Product
@@ -67,7 +70,15 @@ from invoices.models import (
     Payment,
 )
 from sales import totals as kept_totals
-from sales.models import DailyTotal, ReturnLine, Sale, SaleLine, SaleStatus
+from sales.models import (
+    DailyTotal,
+    PeriodKind,
+    ProductTotal,
+    ReturnLine,
+    Sale,
+    SaleLine,
+    SaleStatus,
+)
 
 from .base import (
     DATE,
@@ -96,7 +107,7 @@ from .expressions import (
     round_cents,
     times,
 )
-from .filters import window
+from .filters import FILTERS, window
 
 NO_CATEGORY = "No category"
 
@@ -276,29 +287,91 @@ def pick(figures, *keys):
     return {key: figures[key] for key in keys}
 
 
-# The totals kept per day and cashier (sales.DailyTotal): the same figures
-# from a few thousand rows a year instead of every sale line.
+# The totals kept as sales happen (sales.totals): per day and cashier, and per
+# product and month or year. The same figures from a few thousand rows (or
+# one per product) for a year instead of every sale line.
 
 
 def kept_days(params):
-    """The kept day totals of the period, filtered as asked, where they can
-    answer: None when a filter needs the sale lines (a category or a product)
-    or the totals are not kept in the shop's time zone (`rebuild_sales_totals`
-    puts that right). One small query to know."""
+    """The kept day totals (DailyTotal) of the period, filtered as asked,
+    where they can answer: None when a filter needs the sale lines (a
+    category or a product) or the totals are not kept in the shop's time zone
+    (`rebuild_sales_totals` puts that right). One small query to know."""
     if set(params.values) - {"cashier"} or not (params.start and params.end):
         return None
-    if not DailyTotal.objects.kept(kept_totals.zone_name()):
+    zone = kept_totals.zone_name()
+    if not DailyTotal.objects.kept(zone):
         return None
     days = DailyTotal.objects.filter(
-        time_zone=kept_totals.zone_name(), day__gte=params.start, day__lte=params.end
+        time_zone=zone, day__gte=params.start, day__lte=params.end
     )
     if "cashier" in params.values:
         days = days.filter(cashier=params.values["cashier"])
     return days
 
 
-def day_figures():
-    """Aggregates over kept day totals: the figures of `sales_figures`."""
+def whole_periods(start, end, today):
+    """The kept product periods, [(kind, first day)], that hold exactly the
+    sales and returns of [start, end]: whole years and months, the last one
+    up to today (nothing is sold later than now). None when the period
+    starts or ends inside a month (its days are the sale lines' to count) or
+    holds no day up to today."""
+    end = min(end, today)
+    if start.day != 1 or start > end:
+        return None
+    if end != today and (end + timedelta(days=1)).day != 1:
+        return None
+    chosen, day = [], start
+    while day <= end:
+        if day.month == 1 and end >= min(date(day.year, 12, 31), today):
+            chosen.append((PeriodKind.YEAR, day))
+            day = date(day.year + 1, 1, 1)
+        else:
+            chosen.append((PeriodKind.MONTH, day))
+            day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return chosen
+
+
+def in_periods(chosen, prefix=""):
+    """A Q matching the kept product totals of `chosen` (see whole_periods)."""
+    return reduce(
+        or_,
+        (
+            Q(**{f"{prefix}kind": kind, f"{prefix}period": first})
+            for kind, first in chosen
+        ),
+    ) & Q(**{f"{prefix}time_zone": kept_totals.zone_name()})
+
+
+def kept_periods(params, allowed=("category", "product")):
+    """`whole_periods` of the period where the kept product totals can answer
+    it, else None: a filter they cannot apply (the cashier), a period that
+    starts or ends inside a month, or totals not kept in the shop's time
+    zone. One small query to know."""
+    if set(params.values) - set(allowed) or not (params.start and params.end):
+        return None
+    chosen = whole_periods(params.start, params.end, timezone.localdate())
+    if not chosen or not ProductTotal.objects.kept(kept_totals.zone_name()):
+        return None
+    return chosen
+
+
+def kept_products(report, params):
+    """The kept product totals (ProductTotal) of the period, with the
+    report's filters applied (their paths start at the product, as on the
+    sale lines), or None (see `kept_periods`)."""
+    chosen = kept_periods(params)
+    if chosen is None:
+        return None
+    rows = ProductTotal.objects.filter(in_periods(chosen))
+    for name, value in params.values.items():
+        rows = FILTERS[name](report.filter_paths[name]).filter(rows, value)
+    return rows
+
+
+def kept_figures():
+    """Aggregates over kept totals (days or products): the figures of
+    `sales_figures` ("sales" only over days)."""
 
     def total(field):
         return money_sum(field, rounding=round_cents)
@@ -308,6 +381,8 @@ def day_figures():
     margin = as_money(net_ex_tax - cost)
     return {
         "sales": Sum("sales", default=0),
+        "sold": Sum("units_sold", default=0),
+        "returned": Sum("units_returned", default=0),
         "gross_sales": total("sold_gross"),
         "discounts": total("sold_discount"),
         "returns": total("back_gross"),
@@ -360,21 +435,30 @@ class SalesReport(Report):
     def base(self):
         return completed_lines()
 
-    # Its rows come from the kept day totals when no filter needs the lines.
-    reads_kept_totals = False
+    def kept(self, params):
+        """The kept totals that answer the report for `params` (a QuerySet),
+        or None: it reads the sale lines."""
+        return
+
+    def source(self, queryset, params):
+        """(records, figures): the kept totals and their aggregates where
+        they answer, else the sale lines touched in the period and theirs."""
+        kept = self.kept(params)
+        if kept is not None:
+            return kept, kept_figures()
+        return touched_and_figures(queryset, *window(params))
 
     def totals(self, queryset, params):
         keys = [c.key for c in self.columns if c.total]
-        days = kept_days(params) if self.reads_kept_totals else None
-        if days is not None:
-            return days.aggregate(**pick(day_figures(), *keys))
-        lines, figures = touched_and_figures(queryset, *window(params))
-        return lines.aggregate(**pick(figures, *keys))
+        records, figures = self.source(queryset, params)
+        return records.aggregate(**pick(figures, *keys))
 
     def grouped(self, queryset, params, *fields, **expressions):
-        """The figures of `self.figures` per group of sale lines."""
-        lines, figures = touched_and_figures(queryset, *window(params))
-        return lines.values(*fields, **expressions).annotate(
+        """The figures of `self.figures` per group of records; `fields` and
+        `expressions` name paths from the product, which the kept product
+        totals and the sale lines share."""
+        records, figures = self.source(queryset, params)
+        return records.values(*fields, **expressions).annotate(
             **pick(figures, *self.figures)
         )
 
@@ -437,12 +521,14 @@ class SalesByPeriod(SalesReport):
     )
     chart = Chart("bar", "period", ("net_sales", "margin"))
 
-    reads_kept_totals = True
     SOLD = ("sold_gross", "sold_discount", "sold_net", "sold_tax", "sold_cost")
     BACK = ("back_gross", "back_net", "back_tax", "back_cost")
 
+    def kept(self, params):
+        return kept_days(params)
+
     def rows(self, queryset, params):
-        days = kept_days(params)
+        days = self.kept(params)
         if days is not None:
             by_period = self.kept_figures(days, params.group_by)
         else:
@@ -612,6 +698,9 @@ class SalesByProduct(SalesReport):
     )
     chart = Chart("bar", "product_name", ("net_ex_tax",), limit=15)
 
+    def kept(self, params):
+        return kept_products(self, params)
+
     def rows(self, queryset, params):
         return self.grouped(
             queryset,
@@ -636,6 +725,9 @@ class SalesByCategory(SalesReport):
     figures = PER_LINE
     columns = (Column("category_name", "Category", TEXT), *PER_LINE_COLUMNS)
     chart = Chart("bar", "category_name", ("net_ex_tax", "margin"), limit=20)
+
+    def kept(self, params):
+        return kept_products(self, params)
 
     def rows(self, queryset, params):
         return self.grouped(
@@ -676,24 +768,22 @@ class SalesByCashier(SalesReport):
     )
     chart = Chart("bar", "cashier", ("net_sales",), limit=30)
 
-    reads_kept_totals = True
+    def kept(self, params):
+        return kept_days(params)
 
     def rows(self, queryset, params):
-        days = kept_days(params)
-        if days is not None:
-            # The user's id too: two people may share a name.
-            rows = days.values("cashier_id", cashier_name=person("cashier"))
-            rows = rows.annotate(**pick(day_figures(), *self.figures))
+        records, figures = self.source(queryset, params)
+        # Grouped by the user's id too: two people may share a name.
+        if records.model is DailyTotal:
+            path, fields, key = "cashier", ["cashier_id"], {}
         else:
-            rows = self.grouped(
-                queryset,
-                params,
-                cashier_id=F("sale__cashier"),
-                cashier_name=person("sale__cashier"),
-            )
-        return rows.values(
-            "cashier_id", *self.figures, cashier=F("cashier_name")
-        ).order_by("-net_sales", "cashier", "cashier_id")
+            path, fields, key = "sale__cashier", [], {"cashier_id": F("sale__cashier")}
+        return (
+            records.values(*fields, **key, cashier_name=person(path))
+            .annotate(**pick(figures, *self.figures))
+            .values("cashier_id", *self.figures, cashier=F("cashier_name"))
+            .order_by("-net_sales", "cashier", "cashier_id")
+        )
 
 
 @register
@@ -725,8 +815,11 @@ class TopProducts(SalesReport):
     )
     chart = Chart("bar", "product_name", ("net_ex_tax",), limit=15)
 
+    def kept(self, params):
+        return kept_products(self, params)
+
     def rows(self, queryset, params):
-        lines, figures = touched_and_figures(queryset, *window(params))
+        lines, figures = self.source(queryset, params)
         everything = lines.aggregate(all_net=figures["net_ex_tax"])["all_net"]
         share = (
             Cast(figures["net_ex_tax"], FloatField()) / Value(float(everything))
@@ -814,11 +907,16 @@ class SlowMovers(Report):
 
     def rows(self, queryset, params):
         since, until = window(params)
-        return (
-            self.with_sold(queryset, since, until)
-            .annotate(
+        chosen = kept_periods(params, allowed=("category",))
+        if chosen is not None:
+            products = self.with_kept_units(queryset, chosen)
+        else:
+            products = self.with_sold(queryset, since, until).annotate(
                 units=F("sold")
-                - PerGroup(self.returned(since, until), output_field=IntegerField()),
+                - PerGroup(self.returned(since, until), output_field=IntegerField())
+            )
+        return (
+            products.annotate(
                 last_sold=PerGroup(
                     local_day(self.latest_sale()), output_field=DateField()
                 ),
@@ -836,6 +934,18 @@ class SlowMovers(Report):
             .order_by(
                 "units", F("last_sold").asc(nulls_first=True), "product_name", "pk"
             )
+        )
+
+    @staticmethod
+    def with_kept_units(products, chosen):
+        """`products` with `units` from their kept totals of the periods
+        `chosen` (see `whole_periods`): one or a few rows per product."""
+        return products.annotate(
+            kept=FilteredRelation(
+                "kept_totals", condition=in_periods(chosen, prefix="kept_totals__")
+            ),
+            units=Sum("kept__units_sold", default=0)
+            - Sum("kept__units_returned", default=0),
         )
 
     @staticmethod
@@ -892,6 +1002,14 @@ class SlowMovers(Report):
                 times(F("on_hand"), F("cost_price")), rounding=round_cents
             ),
         )
+        periods = kept_periods(params, allowed=("category",))
+        if periods is not None:
+            totals["units"] = ProductTotal.objects.filter(
+                in_periods(periods), Exists(queryset.filter(pk=OuterRef("product")))
+            ).aggregate(
+                units=Sum("units_sold", default=0) - Sum("units_returned", default=0)
+            )["units"]
+            return totals
         # Exists, not "in": SQLite would read every line of each product.
         chosen = Exists(queryset.filter(pk=OuterRef("product")))
         sold = completed_lines().filter(sold_in(since, until), chosen)

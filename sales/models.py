@@ -393,16 +393,44 @@ class ReturnLine(models.Model):
 TOTAL = {"max_digits": 14, "decimal_places": 2, "default": ZERO}
 
 
-class DailyTotalQuerySet(models.QuerySet):
+class KeptTotalQuerySet(models.QuerySet):
     def kept(self, time_zone):
         """Whether the totals hold every completed sale and return, by local
         day in `time_zone`: none were kept in another zone (a database moved
         to another zone, or not built yet after an upgrade, until
-        `rebuild_sales_totals` runs). One small query."""
-        return not self.exclude(time_zone=time_zone).exists()
+        `rebuild_sales_totals` runs). One query, which reads the first and
+        the last zone from the index that starts with it (excluding the zone
+        instead would read every row of a table that holds 400,000)."""
+        zones = self.order_by().values_list("time_zone", flat=True)
+        ends = self.order_by().values(
+            first=models.Subquery(zones.order_by("time_zone")[:1]),
+            last=models.Subquery(zones.order_by("-time_zone")[:1]),
+        )[:1]
+        return all(zone == time_zone for row in ends for zone in row.values())
 
 
-class DailyTotal(models.Model):
+class KeptFigures(models.Model):
+    """The figures of the sales reports, added up as sales happen: what was
+    sold and what its returns' credit notes took off (with the cost of the
+    units put back on sale)."""
+
+    units_sold = models.IntegerField(default=0)
+    sold_gross = models.DecimalField(**TOTAL)
+    sold_discount = models.DecimalField(**TOTAL)
+    sold_net = models.DecimalField(**TOTAL)
+    sold_tax = models.DecimalField(**TOTAL)
+    sold_cost = models.DecimalField(**TOTAL)
+    units_returned = models.IntegerField(default=0)
+    back_gross = models.DecimalField(**TOTAL)
+    back_net = models.DecimalField(**TOTAL)
+    back_tax = models.DecimalField(**TOTAL)
+    back_cost = models.DecimalField(**TOTAL)
+
+    class Meta:
+        abstract = True
+
+
+class DailyTotal(KeptFigures):
     """What one cashier's completed sales and the returns of them came to on
     one local day: the figures of the sales reports, added up as sales happen.
 
@@ -419,20 +447,8 @@ class DailyTotal(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     sales = models.IntegerField(default=0)
-    units_sold = models.IntegerField(default=0)
-    sold_gross = models.DecimalField(**TOTAL)
-    sold_discount = models.DecimalField(**TOTAL)
-    sold_net = models.DecimalField(**TOTAL)
-    sold_tax = models.DecimalField(**TOTAL)
-    sold_cost = models.DecimalField(**TOTAL)
-    units_returned = models.IntegerField(default=0)
-    # The returns' credit notes, and the cost of the units put back on sale.
-    back_gross = models.DecimalField(**TOTAL)
-    back_net = models.DecimalField(**TOTAL)
-    back_tax = models.DecimalField(**TOTAL)
-    back_cost = models.DecimalField(**TOTAL)
 
-    objects = DailyTotalQuerySet.as_manager()
+    objects = KeptTotalQuerySet.as_manager()
 
     class Meta:
         ordering = ["day", "cashier"]
@@ -444,3 +460,39 @@ class DailyTotal(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.cashier_id}"
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+class ProductTotal(KeptFigures):
+    """What one product's sales and returns came to in one local month, and
+    in one local year: the sales reports per product and category, top
+    products and slow movers add up the periods they are asked for from
+    these (20,000 rows for a year of 20,000 products) instead of every sale
+    line. Kept like `DailyTotal`: a sale in the month and year it was made,
+    a return in those it came back in; `period` is the month's or the year's
+    first day."""
+
+    time_zone = models.CharField(max_length=64)
+    kind = models.CharField(max_length=5, choices=PeriodKind.choices)
+    period = models.DateField()
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="kept_totals"
+    )
+
+    objects = KeptTotalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "period", "product_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["time_zone", "kind", "period", "product"],
+                name="product_total_key",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.period} {self.product_id}"

@@ -54,7 +54,15 @@ from invoices.tests.factories import line, make_invoice
 from reports.base import REPORTS
 from reports.filters import filterset_for
 from sales import services, totals
-from sales.models import DailyTotal, Return, ReturnLine, Sale, SaleLine, SaleStatus
+from sales.models import (
+    DailyTotal,
+    ProductTotal,
+    Return,
+    ReturnLine,
+    Sale,
+    SaleLine,
+    SaleStatus,
+)
 from sales.pricing import price_cart
 from sales.services import ReturnInput, Tender
 
@@ -925,12 +933,15 @@ def test_the_reports_agree_with_the_documents_on_random_trading(
     assert sum(row["net_received"] for row in method_rows) == paid["t"]
 
 
-def test_the_kept_day_totals_give_what_the_sale_lines_give(db):
-    """Sales by period and by cashier read the totals kept per day and
-    cashier; with them out of use (kept in another time zone) the same
-    reports read the sale lines, to the same cent."""
-    random_shop(random.Random(5), prices_include_tax=True)
+@pytest.mark.parametrize("seed", [5, 11])
+def test_the_kept_totals_give_what_the_sale_lines_give(db, seed):
+    """The sales reports read the totals kept per day and cashier, or per
+    product and month or year; with them out of use (kept in another time
+    zone) the same reports read the sale lines, to the same cent."""
+    random_shop(random.Random(seed), prices_include_tax=seed == 5)
     cashier = User.objects.filter(sales__isnull=False).first()
+    category = Product.objects.exclude(category=None).first().category
+    whole = {"start": "2026-02-01", "end": "2026-03-31"}
     asked = [
         ("sales-by-period", {"group_by": "day"}),
         ("sales-by-period", {"group_by": "week"}),
@@ -938,19 +949,62 @@ def test_the_kept_day_totals_give_what_the_sale_lines_give(db):
         ("sales-by-period", {"cashier": cashier}),
         ("sales-by-cashier", {}),
         ("sales-by-cashier", {"cashier": cashier}),
-    ]
+        *(
+            (slug, filters)
+            for slug in (
+                "sales-by-product", "sales-by-category", "top-products",
+                "slow-movers",
+            )
+            for filters in ({}, whole, {"category": category})
+        ),
+        ("sales-by-product", {"product": "a"}),
+        ("sales-by-category", {"start": "2025-01-01", "end": "2026-11-21"}),
+    ]  # fmt: skip
     from_totals = [run(slug, **filters) for slug, filters in asked]
     assert from_totals[0][1]["sales"] > 0
+    assert ProductTotal.objects.filter(period__lt=date(2026, 3, 1)).exists()
     DailyTotal.objects.update(time_zone="Europe/Elsewhere")
+    ProductTotal.objects.update(time_zone="Europe/Elsewhere")
 
     from_lines = [run(slug, **filters) for slug, filters in asked]
 
     def exact(results):
         # Margin % is a ratio of floats: the last digit may differ.
+        def rounded(row):
+            return {
+                key: pct(value) if key in ("margin_pct", "share") else value
+                for key, value in row.items()
+            }
+
         return [
-            ([{**row, "margin_pct": pct(row["margin_pct"])} for row in rows],
-             {**totals, "margin_pct": pct(totals["margin_pct"])})
+            ([rounded(row) for row in rows], rounded(totals))
             for rows, totals in results
-        ]  # fmt: skip
+        ]
 
     assert exact(from_lines) == exact(from_totals)
+
+
+@pytest.mark.parametrize(
+    "start, end, periods",
+    [
+        ("2026-01-01", "2026-11-21", ["year 2026-01-01"]),  # this year
+        ("2026-01-01", "2026-12-31", ["year 2026-01-01"]),  # nothing sold later
+        ("2026-10-01", "2026-10-31", ["month 2026-10-01"]),  # last month
+        ("2026-11-01", "2026-11-21", ["month 2026-11-01"]),  # this month
+        ("2025-12-01", "2026-02-28",
+         ["month 2025-12-01", "month 2026-01-01", "month 2026-02-01"]),
+        ("2024-03-01", "2026-06-30",
+         [*(f"month 2024-{m:02}-01" for m in range(3, 13)), "year 2025-01-01",
+          *(f"month 2026-{m:02}-01" for m in range(1, 7))]),
+        ("2026-03-02", "2026-03-31", None),  # starts inside a month
+        ("2026-03-01", "2026-03-30", None),  # ends inside a month
+        ("2026-12-01", "2026-12-31", None),  # nothing up to today
+    ],
+)  # fmt: skip
+def test_whole_periods_cover_exactly_the_days_asked(start, end, periods):
+    found = reports.sales.whole_periods(
+        date.fromisoformat(start), date.fromisoformat(end), date(2026, 11, 21)
+    )
+    assert periods == (
+        None if found is None else [f"{kind} {first}" for kind, first in found]
+    )

@@ -8,9 +8,9 @@ from django.db import migrations, models
 
 def build_totals(apps, schema_editor):
     """The totals of the sales a shop made before they were kept."""
-    from sales.totals import rebuild
+    from sales.totals import rebuild_days
 
-    rebuild(apps)
+    rebuild_days(apps)
 
 
 class Migration(migrations.Migration):

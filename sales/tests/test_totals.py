@@ -14,7 +14,7 @@ from accounts.tests.factories import UserFactory
 from inventory import services as stock
 from inventory.tests.factories import ProductFactory, TaxRateFactory
 from sales import services, totals
-from sales.models import DailyTotal, Sale
+from sales.models import DailyTotal, PeriodKind, ProductTotal, Sale
 from sales.services import ReturnInput
 from sales.tests.factories import make_sale
 
@@ -183,7 +183,10 @@ def test_totals_kept_in_another_zone_are_not_read_until_rebuilt(
         call_command("rebuild_sales_totals", check=True, stdout=StringIO())
     out = StringIO()
     call_command("rebuild_sales_totals", stdout=out)
-    assert "Sales totals: 1 days × cashiers in Pacific/Auckland" in out.getvalue()
+    assert (
+        "Sales totals in Pacific/Auckland: 1 days × cashiers, 2 products × "
+        "months and years"
+    ) in out.getvalue()
     assert totals.kept()
     assert DailyTotal.objects.get().time_zone == "Pacific/Auckland"
     assert totals.differences() == []
@@ -198,7 +201,7 @@ def test_the_check_names_a_day_that_does_not_add_up(cashier, products):
     with pytest.raises(CommandError, match="1 figures differ"):
         call_command("rebuild_sales_totals", check=True, stderr=errors)
     assert (
-        f"{timezone.localdate()} cashier {cashier.pk}: sold_gross kept 11.00, "
+        f"day {timezone.localdate()} {cashier.pk}: sold_gross kept 11.00, "
         "the sales add up to 12.00"
     ) in errors.getvalue()
 
@@ -207,3 +210,69 @@ def test_the_check_names_a_day_that_does_not_add_up(cashier, products):
     call_command("rebuild_sales_totals", check=True, stdout=out)
     assert "agree with the sales" in out.getvalue()
     assert today_of(cashier).sold_gross == D("12.00")
+
+
+def kept_product(product, kind):
+    first = timezone.localdate().replace(day=1)
+    if kind == PeriodKind.YEAR:
+        first = first.replace(month=1)
+    return ProductTotal.objects.get(product=product, kind=kind, period=first)
+
+
+PRODUCT_SOLD = ("units_sold", "sold_gross", "sold_net", "sold_tax", "sold_cost")
+
+
+def test_each_product_adds_up_in_its_month_and_its_year(cashier, manager, products):
+    case, charger = products
+    make_sale(cashier, [(case, 2), (charger, 1)])
+    make_sale(cashier, [(case, 1)])
+    mistake = make_sale(cashier, [(charger, 3)])
+    services.void_sale(mistake, by=manager, reason="Wrong till")
+
+    for kind in (PeriodKind.MONTH, PeriodKind.YEAR):
+        assert figures(kept_product(case, kind), *PRODUCT_SOLD) == (
+            3, D("36.00"), D("30.00"), D("6.00"), D("12.00"),
+        )  # fmt: skip
+        assert figures(kept_product(charger, kind), *PRODUCT_SOLD) == (
+            1, D("25.00"), D("20.83"), D("4.17"), D("10.00"),
+        )  # fmt: skip
+    assert ProductTotal.objects.count() == 4
+    assert totals.differences() == []
+
+
+def test_a_return_counts_against_each_product_in_its_month(cashier, manager, products):
+    case, charger = products
+    sale = make_sale(cashier, [(case, 2), (charger, 1)])
+    # The sale was last year: moved there as an import would write it.
+    Sale.objects.filter(pk=sale.pk).update(
+        created_at=sale.created_at - timedelta(days=400)
+    )
+    totals.rebuild()
+    services.open_shift(by=manager, opening_float="0")
+    lines = {line.product_id: line for line in sale.lines.all()}
+
+    services.return_items(
+        sale,
+        [
+            ReturnInput(lines[charger.pk], 1, restock=True),
+            ReturnInput(lines[case.pk], 1, restock=False),
+        ],
+        by=manager,
+        approver=manager,
+        reason="Changed their mind",
+    )
+
+    for kind in (PeriodKind.MONTH, PeriodKind.YEAR):
+        charger_back = kept_product(charger, kind)
+        assert figures(charger_back, *BACK) == (
+            1, D("25.00"), D("20.83"), D("4.17"), D("10.00"),
+        )  # fmt: skip
+        assert charger_back.units_sold == 0
+        assert figures(kept_product(case, kind), *BACK) == (
+            1, D("12.00"), D("10.00"), D("2.00"), D("0.00"),
+        )  # fmt: skip
+    sold_then = ProductTotal.objects.filter(
+        product=case, period__lt=timezone.localdate().replace(month=1, day=1)
+    )
+    assert [row.units_sold for row in sold_then] == [2, 2]  # its month and year
+    assert totals.differences() == []

@@ -7,7 +7,8 @@ from sales import totals
 
 class Command(BaseCommand):
     help = (
-        "Compute the sales totals per day and cashier (sales.DailyTotal) again "
+        "Compute the sales totals per day and cashier (sales.DailyTotal) and per "
+        "product and month or year (sales.ProductTotal) again "
         "from the sales and returns, in the shop's current time zone: after the "
         "time zone changes, or sales were imported directly. With --check, "
         "compare instead, and exit 1 where they differ."
@@ -29,9 +30,10 @@ class Command(BaseCommand):
                     f"{totals.zone_name()}; run rebuild_sales_totals."
                 )
             found = totals.differences()
-            for day, cashier, figure, kept, computed in found[:50]:
+            for table, key, figure, kept, computed in found[:50]:
+                where = " ".join(str(part) for part in key)
                 self.stderr.write(
-                    f"{day} cashier {cashier}: {figure} kept {kept}, "
+                    f"{table} {where}: {figure} kept {kept}, "
                     f"the sales add up to {computed}"
                 )
             if found:
@@ -40,8 +42,9 @@ class Command(BaseCommand):
                 )
             self.stdout.write("The sales totals agree with the sales.")
             return
-        rows = totals.rebuild()
+        days, products = totals.rebuild()
         self.stdout.write(
-            f"Sales totals: {rows} days × cashiers in {totals.zone_name()}, "
+            f"Sales totals in {totals.zone_name()}: {days} days × cashiers, "
+            f"{products} products × months and years, "
             f"in {monotonic() - started:.1f} s."
         )
