@@ -93,29 +93,34 @@ def test_a_discount_is_counted_as_sold(cashier, products):
     assert totals.differences() == []
 
 
-def test_a_return_counts_on_its_day_against_the_cashier_of_the_sale(
-    cashier, manager, products
-):
+def return_from_an_older_sale(cashier, manager, products, *, days_ago):
+    """Sell 2 cases and a charger `days_ago` (moved there as an import would
+    write it); today an Admin takes back the charger (restocked) and a case
+    (damaged)."""
     case, charger = products
     sale = make_sale(cashier, [(case, 2), (charger, 1)])
-    # The sale was yesterday: moved there as an import would write it.
     Sale.objects.filter(pk=sale.pk).update(
-        created_at=sale.created_at - timedelta(days=1)
+        created_at=sale.created_at - timedelta(days=days_ago)
     )
     totals.rebuild()
     services.open_shift(by=manager, opening_float="0")
     lines = {line.product_id: line for line in sale.lines.all()}
-
     services.return_items(
         sale,
         [
             ReturnInput(lines[charger.pk], 1, restock=True),
-            ReturnInput(lines[case.pk], 1, restock=False),  # damaged
+            ReturnInput(lines[case.pk], 1, restock=False),
         ],
         by=manager,
         approver=manager,
         reason="Changed their mind",
     )
+
+
+def test_a_return_counts_on_its_day_against_the_cashier_of_the_sale(
+    cashier, manager, products
+):
+    return_from_an_older_sale(cashier, manager, products, days_ago=1)
 
     back = today_of(cashier)
     assert figures(back, "sales", "units_sold", "sold_gross") == (0, 0, D("0.00"))
@@ -242,25 +247,7 @@ def test_each_product_adds_up_in_its_month_and_its_year(cashier, manager, produc
 
 def test_a_return_counts_against_each_product_in_its_month(cashier, manager, products):
     case, charger = products
-    sale = make_sale(cashier, [(case, 2), (charger, 1)])
-    # The sale was last year: moved there as an import would write it.
-    Sale.objects.filter(pk=sale.pk).update(
-        created_at=sale.created_at - timedelta(days=400)
-    )
-    totals.rebuild()
-    services.open_shift(by=manager, opening_float="0")
-    lines = {line.product_id: line for line in sale.lines.all()}
-
-    services.return_items(
-        sale,
-        [
-            ReturnInput(lines[charger.pk], 1, restock=True),
-            ReturnInput(lines[case.pk], 1, restock=False),
-        ],
-        by=manager,
-        approver=manager,
-        reason="Changed their mind",
-    )
+    return_from_an_older_sale(cashier, manager, products, days_ago=400)
 
     for kind in (PeriodKind.MONTH, PeriodKind.YEAR):
         charger_back = kept_product(charger, kind)
