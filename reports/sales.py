@@ -35,7 +35,7 @@ the other filters applied.
 
 from datetime import date, timedelta
 from functools import reduce
-from operator import or_
+from operator import itemgetter, or_
 
 from django.db.models import (
     Case,
@@ -107,7 +107,7 @@ from .expressions import (
     round_cents,
     times,
 )
-from .filters import FILTERS, window
+from .filters import FILTERS, start_of, window
 
 NO_CATEGORY = "No category"
 
@@ -328,8 +328,34 @@ def whole_periods(start, end, today):
             day = date(day.year + 1, 1, 1)
         else:
             chosen.append((PeriodKind.MONTH, day))
-            day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+            day = next_month(day)
     return chosen
+
+
+def split_period(start, end, today):
+    """The period [start, end] as (kept product periods, [(first day, last
+    day)] of the days around them, for the sale lines): the whole months and
+    years inside it (see `whole_periods`) and the days before and after them.
+    None when no whole month lies inside it (the sale lines answer all of
+    it)."""
+    end = min(end, today)
+    if start > end:
+        return None
+    first = start if start.day == 1 else next_month(start)
+    if end == today or (end + timedelta(days=1)).day == 1:
+        last = end
+    else:
+        last = end.replace(day=1) - timedelta(days=1)
+    if first > last:
+        return None
+    edges = [(start, first - timedelta(days=1))] if start < first else []
+    if last < end:
+        edges.append((last + timedelta(days=1), end))
+    return whole_periods(first, last, today), edges
+
+
+def next_month(day):
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def in_periods(chosen, prefix=""):
@@ -343,29 +369,50 @@ def in_periods(chosen, prefix=""):
     ) & Q(**{f"{prefix}time_zone": kept_totals.zone_name()})
 
 
-def kept_periods(params, allowed=("category", "product")):
-    """`whole_periods` of the period where the kept product totals can answer
-    it, else None: a filter they cannot apply (the cashier), a period that
-    starts or ends inside a month, or totals not kept in the shop's time
-    zone. One small query to know."""
+def kept_cover(report, params, allowed=("category", "product")):
+    """(kept product totals of the whole months and years in the period, with
+    the report's filters applied, [(first day, last day)] of the days around
+    them), or None where the kept totals cannot help: a filter they cannot
+    apply (the cashier), no whole month in the period, or totals not kept in
+    the shop's time zone. The filters' paths start at the product, on the
+    kept totals as on the sale lines. One small query to know."""
     if set(params.values) - set(allowed) or not (params.start and params.end):
         return None
-    chosen = whole_periods(params.start, params.end, timezone.localdate())
-    if not chosen or not ProductTotal.objects.kept(kept_totals.zone_name()):
+    cover = split_period(params.start, params.end, timezone.localdate())
+    if cover is None or not ProductTotal.objects.kept(kept_totals.zone_name()):
         return None
-    return chosen
-
-
-def kept_products(report, params):
-    """The kept product totals (ProductTotal) of the period, with the
-    report's filters applied (their paths start at the product, as on the
-    sale lines), or None (see `kept_periods`)."""
-    chosen = kept_periods(params)
-    if chosen is None:
-        return None
+    chosen, edges = cover
     rows = ProductTotal.objects.filter(in_periods(chosen))
     for name, value in params.values.items():
         rows = FILTERS[name](report.filter_paths[name]).filter(rows, value)
+    return rows, edges
+
+
+def add_up(parts, keys):
+    """The rows of several grouped queries, one per `keys`, their other
+    (additive) values added up; margin % and share left to the caller."""
+    merged = {}
+    for rows in parts:
+        for row in rows:
+            key = tuple(row[name] for name in keys)
+            if key not in merged:
+                merged[key] = dict(row)
+                continue
+            into = merged[key]
+            for name, value in row.items():
+                if name not in keys and name not in RATIOS:
+                    into[name] += value
+    return list(merged.values())
+
+
+RATIOS = ("margin_pct", "share")
+
+
+def ordered(rows, order):
+    """`rows` (dicts) sorted as `QuerySet.order_by(*order)` would."""
+    for name in reversed(order):
+        descending = name.startswith("-")
+        rows.sort(key=itemgetter(name.lstrip("-")), reverse=descending)
     return rows
 
 
@@ -435,32 +482,70 @@ class SalesReport(Report):
     def base(self):
         return completed_lines()
 
+    # Reads the totals kept per product for the whole months and years of
+    # the period, and the sale lines of the days around them (`kept_cover`).
+    by_product = False
+
     def kept(self, params):
-        """The kept totals that answer the report for `params` (a QuerySet),
-        or None: it reads the sale lines."""
+        """The kept day totals that answer the report for `params` (a
+        QuerySet), or None: it reads the sale lines."""
         return
 
-    def source(self, queryset, params):
-        """(records, figures): the kept totals and their aggregates where
-        they answer, else the sale lines touched in the period and theirs."""
+    def parts(self, queryset, params):
+        """[(records, their figures)] whose figures add up to the report's:
+        the kept totals and/or the sale lines of the days they do not hold."""
+        if self.by_product:
+            cover = kept_cover(self, params)
+            if cover is not None:
+                rows, edges = cover
+                return [(rows, kept_figures())] + [
+                    touched_and_figures(
+                        queryset, start_of(first), start_of(last + timedelta(days=1))
+                    )
+                    for first, last in edges
+                ]
         kept = self.kept(params)
         if kept is not None:
-            return kept, kept_figures()
-        return touched_and_figures(queryset, *window(params))
+            return [(kept, kept_figures())]
+        return [touched_and_figures(queryset, *window(params))]
+
+    def source(self, queryset, params):
+        """(records, figures) of a report that reads one part only."""
+        (part,) = self.parts(queryset, params)
+        return part
 
     def totals(self, queryset, params):
         keys = [c.key for c in self.columns if c.total]
-        records, figures = self.source(queryset, params)
-        return records.aggregate(**pick(figures, *keys))
-
-    def grouped(self, queryset, params, *fields, **expressions):
-        """The figures of `self.figures` per group of records; `fields` and
-        `expressions` name paths from the product, which the kept product
-        totals and the sale lines share."""
-        records, figures = self.source(queryset, params)
-        return records.values(*fields, **expressions).annotate(
-            **pick(figures, *self.figures)
+        sums = [
+            records.aggregate(**pick(figures, *keys))
+            for records, figures in self.parts(queryset, params)
+        ]
+        if len(sums) == 1:
+            return sums[0]
+        return self.with_ratios(
+            {key: sum(part[key] for part in sums) for key in keys if key not in RATIOS}
         )
+
+    def grouped(self, queryset, params, *fields, order, parts=None, **expressions):
+        """The figures of `self.figures` per group of records, ordered by
+        `order`; `fields` and `expressions` name paths from the product, which
+        the kept product totals and the sale lines share. A QuerySet from one
+        part; from several, their rows added up per group (a list). `parts`:
+        `self.parts(queryset, params)` when the caller has them."""
+        parts = [
+            records.values(*fields, **expressions).annotate(
+                **pick(figures, *self.figures)
+            )
+            for records, figures in parts or self.parts(queryset, params)
+        ]
+        if len(parts) == 1:
+            return parts[0].order_by(*order)
+        rows = add_up(parts, [*fields, *expressions])
+        if "margin_pct" in self.figures:
+            for row in rows:
+                net = row["net_ex_tax"]
+                row["margin_pct"] = float(row["margin"]) / float(net) if net else None
+        return ordered(rows, order)
 
 
 def periods(params):
@@ -698,17 +783,17 @@ class SalesByProduct(SalesReport):
     )
     chart = Chart("bar", "product_name", ("net_ex_tax",), limit=15)
 
-    def kept(self, params):
-        return kept_products(self, params)
+    by_product = True
 
     def rows(self, queryset, params):
         return self.grouped(
             queryset,
             params,
             "product",
+            order=("-net_ex_tax", "product_name", "product"),
             product_name=F("product__name"),
             product_sku=F("product__sku"),
-        ).order_by("-net_ex_tax", "product_name", "product")
+        )
 
 
 @register
@@ -726,15 +811,15 @@ class SalesByCategory(SalesReport):
     columns = (Column("category_name", "Category", TEXT), *PER_LINE_COLUMNS)
     chart = Chart("bar", "category_name", ("net_ex_tax", "margin"), limit=20)
 
-    def kept(self, params):
-        return kept_products(self, params)
+    by_product = True
 
     def rows(self, queryset, params):
         return self.grouped(
             queryset,
             params,
+            order=("-net_ex_tax", "category_name"),
             category_name=Coalesce("product__category__name", Value(NO_CATEGORY)),
-        ).order_by("-net_ex_tax", "category_name")
+        )
 
 
 @register
@@ -815,11 +900,15 @@ class TopProducts(SalesReport):
     )
     chart = Chart("bar", "product_name", ("net_ex_tax",), limit=15)
 
-    def kept(self, params):
-        return kept_products(self, params)
+    by_product = True
+    figures = ("sold", "returned", "net_ex_tax")
+    order = ("-net_ex_tax", "product_name", "product")
 
     def rows(self, queryset, params):
-        lines, figures = self.source(queryset, params)
+        parts = self.parts(queryset, params)
+        if len(parts) > 1:
+            return self.added_up(queryset, params, parts)
+        ((lines, figures),) = parts
         everything = lines.aggregate(all_net=figures["net_ex_tax"])["all_net"]
         share = (
             Cast(figures["net_ex_tax"], FloatField()) / Value(float(everything))
@@ -839,8 +928,39 @@ class TopProducts(SalesReport):
             )
             .alias(units_sold=figures["sold"])
             .filter(units_sold__gt=0)
-            .order_by("-net_ex_tax", "product_name", "product")[: self.limit]
+            .order_by(*self.order)[: self.limit]
         )
+
+    def added_up(self, queryset, params, parts):
+        """The same from the kept totals and the sale lines of the days
+        around them (`parts`), added up per product."""
+        rows = self.grouped(
+            queryset,
+            params,
+            "product",
+            order=self.order,
+            parts=parts,
+            product_name=F("product__name"),
+            product_sku=F("product__sku"),
+        )
+        everything = sum((row["net_ex_tax"] for row in rows), ZERO)
+        top = []
+        for row in rows:
+            if row["sold"] > 0:
+                share = (
+                    float(row["net_ex_tax"]) / float(everything) if everything else None
+                )
+                top.append(
+                    {
+                        "product": row["product"],
+                        "product_name": row["product_name"],
+                        "product_sku": row["product_sku"],
+                        "units": row["sold"] - row["returned"],
+                        "net_ex_tax": row["net_ex_tax"],
+                        "share": share,
+                    }
+                )
+        return top[: self.limit]
 
     def totals(self, queryset, params):
         return {}
@@ -907,7 +1027,7 @@ class SlowMovers(Report):
 
     def rows(self, queryset, params):
         since, until = window(params)
-        chosen = kept_periods(params, allowed=("category",))
+        chosen = self.whole(params)
         if chosen is not None:
             products = self.with_kept_units(queryset, chosen)
         else:
@@ -935,6 +1055,17 @@ class SlowMovers(Report):
                 "units", F("last_sold").asc(nulls_first=True), "product_name", "pk"
             )
         )
+
+    def whole(self, params):
+        """The kept periods of a period of whole months or years, else None."""
+        if not set(params.values) <= {"category"} or not params.start:
+            return None
+        cover = split_period(params.start, params.end, timezone.localdate())
+        if cover is None or cover[1]:
+            return None
+        if not ProductTotal.objects.kept(kept_totals.zone_name()):
+            return None
+        return cover[0]
 
     @staticmethod
     def with_kept_units(products, chosen):
@@ -1002,7 +1133,7 @@ class SlowMovers(Report):
                 times(F("on_hand"), F("cost_price")), rounding=round_cents
             ),
         )
-        periods = kept_periods(params, allowed=("category",))
+        periods = self.whole(params)
         if periods is not None:
             totals["units"] = ProductTotal.objects.filter(
                 in_periods(periods), Exists(queryset.filter(pk=OuterRef("product")))

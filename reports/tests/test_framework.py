@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+import reports.sales
 from accounts.tests.factories import UserFactory
 from inventory import services as stock
 from inventory.tests.factories import CategoryFactory, ProductFactory
@@ -202,6 +203,26 @@ def test_every_report_opens_and_exports_with_a_fixed_number_of_queries(
     load_workbook(io.BytesIO(b"".join(excel.streaming_content)), read_only=True)
     pdf = manager_client.get(path, {"period": "this_year", "export": "pdf"})
     assert pdf.content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    "slug", ["sales-by-product", "sales-by-category", "top-products"]
+)
+def test_a_product_report_over_months_and_the_days_around_them_has_a_budget(
+    manager_client, sold, slug, django_assert_max_num_queries
+):
+    """Kept totals of the whole months, the sale lines of the days before and
+    after them: a few queries more, still fixed."""
+    path = reverse("reports:report_detail", args=[slug])
+    month = timezone.localdate().replace(day=1)
+    start = (month - timedelta(days=70)).replace(day=3)  # two or three months back
+    end = (month - timedelta(days=1)).replace(day=10)  # last month
+    with django_assert_max_num_queries(14):
+        page = manager_client.get(
+            path, {"period": "custom", "start": start, "end": end}
+        )
+    assert page.status_code == 200
+    assert reports.sales.split_period(start, end, timezone.localdate())[1]
 
 
 def test_a_page_reads_its_grouped_rows_once_with_their_number(

@@ -959,6 +959,17 @@ def test_the_kept_totals_give_what_the_sale_lines_give(db, seed):
         ),
         ("sales-by-product", {"product": "a"}),
         ("sales-by-category", {"start": "2025-01-01", "end": "2026-11-21"}),
+        # Whole months and the days around them, added up from both.
+        *(
+            (slug, {**around, **extra})
+            for slug in ("sales-by-product", "sales-by-category", "top-products")
+            for around in (
+                {"start": "2026-02-10", "end": "2026-04-10"},
+                {"start": "2026-01-15", "end": "2026-11-21"},
+                {"start": "2026-03-01", "end": "2026-04-05"},
+            )
+            for extra in ({}, {"category": category})
+        ),
     ]  # fmt: skip
     from_totals = [run(slug, **filters) for slug, filters in asked]
     assert from_totals[0][1]["sales"] > 0
@@ -1008,3 +1019,32 @@ def test_whole_periods_cover_exactly_the_days_asked(start, end, periods):
     assert periods == (
         None if found is None else [f"{kind} {first}" for kind, first in found]
     )
+
+
+@pytest.mark.parametrize(
+    "start, end, periods, edges",
+    [
+        ("2026-01-01", "2026-11-21", ["year 2026-01-01"], []),
+        ("2026-02-10", "2026-04-10", ["month 2026-03-01"],
+         ["2026-02-10..2026-02-28", "2026-04-01..2026-04-10"]),
+        ("2026-01-15", "2026-12-31",
+         [*(f"month 2026-{m:02}-01" for m in range(2, 12))],
+         ["2026-01-15..2026-01-31"]),  # nothing is sold after today
+        ("2025-12-31", "2026-02-01", ["month 2026-01-01"],
+         ["2025-12-31..2025-12-31", "2026-02-01..2026-02-01"]),
+        ("2026-03-02", "2026-03-31", None, None),  # no whole month in it
+        ("2026-02-10", "2026-03-30", None, None),
+    ],
+)  # fmt: skip
+def test_a_period_splits_into_kept_months_and_the_days_around_them(
+    start, end, periods, edges
+):
+    found = reports.sales.split_period(
+        date.fromisoformat(start), date.fromisoformat(end), date(2026, 11, 21)
+    )
+    if periods is None:
+        assert found is None
+        return
+    chosen, days = found
+    assert [f"{kind} {first}" for kind, first in chosen] == periods
+    assert [f"{first}..{last}" for first, last in days] == edges
