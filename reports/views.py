@@ -26,6 +26,7 @@ from accounts.access import (
 )
 from accounts.models import ShopSettings
 from pos_project.pdf import pdf_response
+from sales import totals as kept_totals
 
 from . import exports, queries
 from .base import DATE, REPORTS
@@ -210,7 +211,11 @@ def report_list(request):
     groups = [
         (group, list(items)) for group, items in groupby(reports, key=lambda r: r.group)
     ]
-    return render(request, "reports/report_list.html", {"groups": groups})
+    return render(
+        request,
+        "reports/report_list.html",
+        {"groups": groups, "totals_kept": kept_totals.kept()},
+    )
 
 
 GROUP_ORDER = {

@@ -185,6 +185,19 @@ def test_only_admins_see_reports(cashier_client, manager_client, report):
     assert manager_client.get(reverse("reports:report_list")).status_code == 200
 
 
+def test_the_report_list_says_when_the_sales_totals_are_not_kept(
+    manager_client, sold, settings
+):
+    page = reverse("reports:report_list")
+    assert 'data-testid="totals-not-kept"' not in manager_client.get(page).text
+
+    settings.TIME_ZONE = "Pacific/Auckland"  # the totals were kept in UTC
+
+    html = manager_client.get(page).text
+    assert 'data-testid="totals-not-kept"' in html
+    assert "rebuild_sales_totals" in html
+
+
 def test_an_unknown_report_is_not_found(manager_client):
     path = reverse("reports:report_detail", args=["no-such-report"])
     assert manager_client.get(path).status_code == 404
