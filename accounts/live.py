@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 TOPICS = {
     "stock": "Products, prices and stock on hand",
-    "sales": "Sales, returns and voids at the tills",
+    "sales": "Sales, returns and voids at the tills; cash shifts and cash movements",
     "billing": "Invoices, payments and customers' balances",
     "repairs": "Repair tickets: status, estimate, parts",
     "customers": "Customers' details",
