@@ -389,8 +389,9 @@ def kept_cover(report, params, allowed=("category", "product")):
 
 
 def add_up(parts, keys):
-    """The rows of several grouped queries, one per `keys`, their other
-    (additive) values added up; margin % and share left to the caller."""
+    """The rows of several grouped queries merged into one row per value of
+    `keys`, their other (additive) values added up; margin % and share are
+    left to the caller."""
     merged = {}
     for rows in parts:
         for row in rows:
