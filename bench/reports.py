@@ -15,7 +15,8 @@ the services, repairs, invoices). `--keep` reuses a database already loaded
 
 Then, in a fresh process per measurement, signed in as the demo `manager`:
   pages: every registered report's page (`/reports/<slug>/?period=this_year`,
-         and sales-by-period over three years by month), once to warm up, then
+         sales-by-period over three years by month, and the product reports
+         from 1 February and from 15 January to today), once to warm up, then
          `--runs` times with Django's test client; the median is the server time.
   xlsx:  `reports.exports.write_excel` with 100,000 rows of the report with
          the most rows over the three years (payment history when it has
@@ -214,6 +215,7 @@ def measure_pages(db, runs, explain):
     from django.http import QueryDict
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
 
     from accounts.models import User
     from reports.filters import filterset_for
@@ -231,6 +233,22 @@ def measure_pages(db, runs, explain):
                 "&group_by=month",
             )
         )
+    # The product reports from a month's first day, and from the middle of
+    # January (the kept months plus the sale lines of the days around them).
+    today = timezone.localdate()
+    for first in (today.replace(month=2, day=1), today.replace(month=1, day=15)):
+        if first >= today:
+            continue
+        pages += [
+            (slug, f"/reports/{slug}/?period=custom&start={first}&end={today}")
+            for slug in (
+                "sales-by-product",
+                "sales-by-category",
+                "top-products",
+                "slow-movers",
+            )
+            if slug in reports
+        ]
     for slug, url in pages:
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)  # warms up; counts the queries
@@ -250,6 +268,8 @@ def measure_pages(db, runs, explain):
         filterset = filterset_for(report, QueryDict(url.partition("?")[2]))
         table = count_rows(report.rows(filterset.qs, filterset.params()))
         extra = " period=3y_by_month" if "group_by=month" in url else ""
+        if "period=custom" in url and not extra:
+            extra = f" period=from_{url.split('start=')[1][5:10]}"
         print(
             f"report name={slug} db={db} rows={rows} ms={ms:.0f}{extra} "
             f"table_rows={table} queries={len(captured)}",

@@ -311,11 +311,14 @@ def kept_days(params):
 
 
 def whole_periods(start, end, today):
-    """The kept product periods, [(kind, first day)], that hold exactly the
-    sales and returns of [start, end]: whole years and months, the last one
-    up to today (nothing is sold later than now). None when the period
-    starts or ends inside a month (its days are the sale lines' to count) or
-    holds no day up to today."""
+    """The kept product periods, [(kind, first day, sign)], whose rows add up
+    (sign 1) or take away (sign -1) to exactly the sales and returns of
+    [start, end]: whole years and months, the last one up to today (nothing
+    is sold later than now). Where the months asked run to the end of their
+    year, that year less its earlier months is fewer rows (February to
+    December: the year less January). None when the period starts or ends
+    inside a month (its days are the sale lines' to count) or holds no day up
+    to today."""
     end = min(end, today)
     if start.day != 1 or start > end:
         return None
@@ -323,11 +326,18 @@ def whole_periods(start, end, today):
         return None
     chosen, day = [], start
     while day <= end:
-        if day.month == 1 and end >= min(date(day.year, 12, 31), today):
-            chosen.append((PeriodKind.YEAR, day))
+        year_end = min(date(day.year, 12, 31), today)
+        # The rest of the year as the year less the months before `day`,
+        # where that is fewer months' rows to read.
+        if end >= year_end and (day.month == 1 or 2 * day.month <= year_end.month):
+            chosen.append((PeriodKind.YEAR, day.replace(month=1), 1))
+            chosen += [
+                (PeriodKind.MONTH, date(day.year, month, 1), -1)
+                for month in range(1, day.month)
+            ]
             day = date(day.year + 1, 1, 1)
         else:
-            chosen.append((PeriodKind.MONTH, day))
+            chosen.append((PeriodKind.MONTH, day, 1))
             day = next_month(day)
     return chosen
 
@@ -358,15 +368,28 @@ def next_month(day):
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def in_periods(chosen, prefix=""):
-    """A Q matching the kept product totals of `chosen` (see whole_periods)."""
+def in_periods(chosen, prefix="", sign=None):
+    """A Q matching the kept product totals of `chosen` (see whole_periods);
+    with `sign` (1 or -1), those of that sign only."""
     return reduce(
         or_,
         (
             Q(**{f"{prefix}kind": kind, f"{prefix}period": first})
-            for kind, first in chosen
+            for kind, first, of in chosen
+            if sign in (None, of)
         ),
     ) & Q(**{f"{prefix}time_zone": kept_totals.zone_name()})
+
+
+def signed(field, chosen, prefix=""):
+    """`field` of a kept product total, negative on the rows `chosen` takes
+    away (see whole_periods)."""
+    if all(sign == 1 for _, _, sign in chosen):
+        return F(f"{prefix}{field}")
+    return Case(
+        When(in_periods(chosen, prefix, sign=-1), then=-F(f"{prefix}{field}")),
+        default=F(f"{prefix}{field}"),
+    )
 
 
 def kept_cover(report, params, allowed=("category", "product")):
@@ -385,7 +408,7 @@ def kept_cover(report, params, allowed=("category", "product")):
     rows = ProductTotal.objects.filter(in_periods(chosen))
     for name, value in params.values.items():
         rows = FILTERS[name](report.filter_paths[name]).filter(rows, value)
-    return rows, edges
+    return rows, chosen, edges
 
 
 def add_up(parts, keys):
@@ -417,20 +440,24 @@ def ordered(rows, order):
     return rows
 
 
-def kept_figures():
-    """Aggregates over kept totals (days or products): the figures of
+def kept_figures(chosen=None):
+    """Aggregates over kept totals (days, or products of the periods
+    `chosen`, some of which may count negative): the figures of
     `sales_figures` ("sales" only over days)."""
 
+    def value(field):
+        return signed(field, chosen) if chosen else F(field)
+
     def total(field):
-        return money_sum(field, rounding=round_cents)
+        return money_sum(value(field), rounding=round_cents)
 
     net_ex_tax = as_money(total("sold_net") - total("back_net"))
     cost = as_money(total("sold_cost") - total("back_cost"))
     margin = as_money(net_ex_tax - cost)
     return {
         "sales": Sum("sales", default=0),
-        "sold": Sum("units_sold", default=0),
-        "returned": Sum("units_returned", default=0),
+        "sold": Sum(value("units_sold"), default=0),
+        "returned": Sum(value("units_returned"), default=0),
         "gross_sales": total("sold_gross"),
         "discounts": total("sold_discount"),
         "returns": total("back_gross"),
@@ -498,8 +525,8 @@ class SalesReport(Report):
         if self.by_product:
             cover = kept_cover(self, params)
             if cover is not None:
-                rows, edges = cover
-                return [(rows, kept_figures())] + [
+                rows, chosen, edges = cover
+                return [(rows, kept_figures(chosen))] + [
                     touched_and_figures(
                         queryset, start_of(first), start_of(last + timedelta(days=1))
                     )
@@ -1076,8 +1103,8 @@ class SlowMovers(Report):
             kept=FilteredRelation(
                 "kept_totals", condition=in_periods(chosen, prefix="kept_totals__")
             ),
-            units=Sum("kept__units_sold", default=0)
-            - Sum("kept__units_returned", default=0),
+            units=Sum(signed("units_sold", chosen, "kept__"), default=0)
+            - Sum(signed("units_returned", chosen, "kept__"), default=0),
         )
 
     @staticmethod
@@ -1139,7 +1166,8 @@ class SlowMovers(Report):
             totals["units"] = ProductTotal.objects.filter(
                 in_periods(periods), Exists(queryset.filter(pk=OuterRef("product")))
             ).aggregate(
-                units=Sum("units_sold", default=0) - Sum("units_returned", default=0)
+                units=Sum(signed("units_sold", periods), default=0)
+                - Sum(signed("units_returned", periods), default=0)
             )["units"]
             return totals
         # Exists, not "in": SQLite would read every line of each product.

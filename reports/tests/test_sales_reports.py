@@ -959,14 +959,16 @@ def test_the_kept_totals_give_what_the_sale_lines_give(db, seed):
         ),
         ("sales-by-product", {"product": "a"}),
         ("sales-by-category", {"start": "2025-01-01", "end": "2026-11-21"}),
+        ("slow-movers", {"start": "2026-03-01", "end": "2026-12-31"}),
         # Whole months and the days around them, added up from both.
         *(
             (slug, {**around, **extra})
             for slug in ("sales-by-product", "sales-by-category", "top-products")
             for around in (
                 {"start": "2026-02-10", "end": "2026-04-10"},
-                {"start": "2026-01-15", "end": "2026-11-21"},
+                {"start": "2026-01-15", "end": "2026-11-21"},  # the year less Jan
                 {"start": "2026-03-01", "end": "2026-04-05"},
+                {"start": "2026-03-01", "end": "2026-12-31"},  # less Jan and Feb
             )
             for extra in ({}, {"category": category})
         ),
@@ -1004,9 +1006,11 @@ def test_the_kept_totals_give_what_the_sale_lines_give(db, seed):
         ("2026-11-01", "2026-11-21", ["month 2026-11-01"]),  # this month
         ("2025-12-01", "2026-02-28",
          ["month 2025-12-01", "month 2026-01-01", "month 2026-02-01"]),
-        ("2024-03-01", "2026-06-30",
-         [*(f"month 2024-{m:02}-01" for m in range(3, 13)), "year 2025-01-01",
-          *(f"month 2026-{m:02}-01" for m in range(1, 7))]),
+        ("2024-03-01", "2026-06-30",  # 2024 less January and February
+         ["year 2024-01-01", "less month 2024-01-01", "less month 2024-02-01",
+          "year 2025-01-01", *(f"month 2026-{m:02}-01" for m in range(1, 7))]),
+        ("2025-08-01", "2026-11-21",
+         [*(f"month 2025-{m:02}-01" for m in range(8, 13)), "year 2026-01-01"]),
         ("2026-03-02", "2026-03-31", None),  # starts inside a month
         ("2026-03-01", "2026-03-30", None),  # ends inside a month
         ("2026-12-01", "2026-12-31", None),  # nothing up to today
@@ -1016,9 +1020,13 @@ def test_whole_periods_cover_exactly_the_days_asked(start, end, periods):
     found = reports.sales.whole_periods(
         date.fromisoformat(start), date.fromisoformat(end), date(2026, 11, 21)
     )
-    assert periods == (
-        None if found is None else [f"{kind} {first}" for kind, first in found]
-    )
+    assert periods == (None if found is None else described(found))
+
+
+def described(periods):
+    return [
+        f"{'' if sign == 1 else 'less '}{kind} {first}" for kind, first, sign in periods
+    ]
 
 
 @pytest.mark.parametrize(
@@ -1027,9 +1035,12 @@ def test_whole_periods_cover_exactly_the_days_asked(start, end, periods):
         ("2026-01-01", "2026-11-21", ["year 2026-01-01"], []),
         ("2026-02-10", "2026-04-10", ["month 2026-03-01"],
          ["2026-02-10..2026-02-28", "2026-04-01..2026-04-10"]),
-        ("2026-01-15", "2026-12-31",
-         [*(f"month 2026-{m:02}-01" for m in range(2, 12))],
-         ["2026-01-15..2026-01-31"]),  # nothing is sold after today
+        ("2026-01-15", "2026-12-31",  # nothing is sold after today
+         ["year 2026-01-01", "less month 2026-01-01"],
+         ["2026-01-15..2026-01-31"]),
+        ("2026-07-15", "2026-11-21",
+         [*(f"month 2026-{m:02}-01" for m in range(8, 12))],
+         ["2026-07-15..2026-07-31"]),
         ("2025-12-31", "2026-02-01", ["month 2026-01-01"],
          ["2025-12-31..2025-12-31", "2026-02-01..2026-02-01"]),
         ("2026-03-02", "2026-03-31", None, None),  # no whole month in it
@@ -1046,5 +1057,5 @@ def test_a_period_splits_into_kept_months_and_the_days_around_them(
         assert found is None
         return
     chosen, days = found
-    assert [f"{kind} {first}" for kind, first in chosen] == periods
+    assert described(chosen) == periods
     assert [f"{first}..{last}" for first, last in days] == edges
