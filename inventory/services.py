@@ -67,8 +67,15 @@ def _positive_quantity(quantity, product_name=""):
 
 
 def _lock_products(product_ids):
-    """The products, locked for this transaction, in id order (see module doc)."""
-    products = Product.objects.select_for_update().filter(pk__in=set(product_ids))
+    """The products, locked for this transaction, in id order (see module doc).
+
+    FOR NO KEY UPDATE on PostgreSQL (`no_key`): the stock changes, never the
+    key, so rows that only refer to the product (a sale line, a kept sales
+    total) can still be written meanwhile; FOR UPDATE would make them wait,
+    and a rebuild of the sales totals deadlock with a checkout."""
+    products = Product.objects.select_for_update(no_key=True).filter(
+        pk__in=set(product_ids)
+    )
     locked = {product.pk: product for product in products.order_by("pk")}
     missing = set(product_ids) - set(locked)
     if missing:

@@ -1,5 +1,7 @@
 """Tills racing each other, on PostgreSQL."""
 
+import threading
+import time
 from decimal import Decimal
 from io import StringIO
 
@@ -130,3 +132,43 @@ def test_returns_at_once_on_one_cashiers_day_all_count(race):
     assert (day.sales, day.units_sold, day.units_returned) == (4, 8, 4)
     assert (day.back_gross, day.back_cost) == (Decimal("48.00"), Decimal("16.00"))
     assert totals.differences() == []
+
+
+def test_a_sale_made_while_the_totals_are_rebuilt_is_counted_once(race, monkeypatch):
+    """The rebuild has read the sales when a till checks out: the sale waits
+    for the rebuild to finish, then adds itself to the totals it wrote."""
+    manager = UserFactory(username="boss", role=Role.ADMIN)
+    case = ProductFactory(sale_price=Decimal("12.00"), cost_price=Decimal("4.00"))
+    stock.record_opening_stock([stock.StockLine(case, 10)], by=manager)
+    cashier, cart = till("chloe", case, 1)
+    services.checkout(cart, by=cashier, tenders=[Tender("cash", "12.00")], token="a")
+    services.add_to_cart(None, by=cashier, product=case, quantity=2)
+    read, selling = threading.Event(), threading.Event()
+    computed = totals.computed_days
+
+    def slow_read(*args):
+        rows = computed(*args)
+        read.set()
+        selling.wait(5)
+        time.sleep(0.5)  # the till's checkout is under way meanwhile
+        return rows
+
+    monkeypatch.setattr(totals, "computed_days", slow_read)
+
+    def work(i):
+        if i == 0:
+            return totals.rebuild()
+        read.wait(5)
+        selling.set()
+        cart = services.active_cart(cashier)
+        return services.checkout(
+            cart, by=cashier, tenders=[Tender("cash", "24.00")], token="b"
+        )
+
+    results = race(2, work)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    monkeypatch.undo()
+    assert totals.differences() == []
+    day = DailyTotal.objects.get(cashier=cashier)
+    assert (day.sales, day.units_sold) == (2, 3)
