@@ -9,7 +9,9 @@ with one `INSERT ... ON CONFLICT DO UPDATE` per table that adds to the rows,
 never a read then a write. Two writers of one row wait for each other rather
 than fail (today the gapless numbers of sales and returns already make them
 take turns). The rows are the last thing each of them locks, after the
-number, the products and the invoice, so none lock in opposite orders.
+number, the products and the invoice, and always the day's row first, then
+the products' rows in id order, so no two writers lock in opposite orders
+(a return of damaged goods locks no product before them).
 
 Days, months and years are local, in the time zone the shop ran in when the
 sale was made (the rows' `time_zone`). The reports read the totals only while
@@ -152,9 +154,11 @@ def _add(when, cashier_id, day, products):
         ProductTotal,
         ("time_zone", "kind", "period", "product_id"),
         FIGURES,
+        # In product order, as every writer does: two of them adding to rows
+        # of the same products lock them in the same order.
         [
             ((name, kind, first, product), figures)
-            for product, figures in products.items()
+            for product, figures in sorted(products.items())
             for kind, first in periods_of(local)
         ],
     )
