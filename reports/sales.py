@@ -392,17 +392,26 @@ def signed(field, chosen, prefix=""):
     )
 
 
-def kept_cover(report, params, allowed=("category", "product")):
-    """(kept product totals of the whole months and years in the period, with
-    the report's filters applied, [(first day, last day)] of the days around
-    them), or None where the kept totals cannot help: a filter they cannot
-    apply (the cashier), no whole month in the period, or totals not kept in
-    the shop's time zone. The filters' paths start at the product, on the
-    kept totals as on the sale lines. One small query to know."""
+def kept_split(params, allowed):
+    """`split_period` of the period where the kept product totals can help,
+    else None: a filter not `allowed` (the cashier), no whole month in the
+    period, or totals not kept in the shop's time zone. One small query to
+    know."""
     if set(params.values) - set(allowed) or not (params.start and params.end):
         return None
     cover = split_period(params.start, params.end, timezone.localdate())
     if cover is None or not ProductTotal.objects.kept(kept_totals.zone_name()):
+        return None
+    return cover
+
+
+def kept_cover(report, params):
+    """(kept product totals of the whole months and years in the period, with
+    the report's filters applied, the periods chosen, [(first day, last day)]
+    of the days around them), or None (see `kept_split`). The filters' paths
+    start at the product, on the kept totals as on the sale lines."""
+    cover = kept_split(params, allowed=("category", "product"))
+    if cover is None:
         return None
     chosen, edges = cover
     rows = ProductTotal.objects.filter(in_periods(chosen))
@@ -430,6 +439,11 @@ def add_up(parts, keys):
 
 
 RATIOS = ("margin_pct", "share")
+
+
+def margin_pct(margin, net_ex_tax):
+    """Margin % (as a fraction) in Python, as `ratio` computes it in SQL."""
+    return float(margin) / float(net_ex_tax) if net_ex_tax else None
 
 
 def ordered(rows, order):
@@ -503,9 +517,7 @@ class SalesReport(Report):
         if "margin_pct" in totals or "margin" not in totals:
             return totals
         net = totals["net_ex_tax"]
-        return totals | {
-            "margin_pct": float(totals["margin"]) / float(net) if net else None
-        }
+        return totals | {"margin_pct": margin_pct(totals["margin"], net)}
 
     def base(self):
         return completed_lines()
@@ -571,8 +583,7 @@ class SalesReport(Report):
         rows = add_up(parts, [*fields, *expressions])
         if "margin_pct" in self.figures:
             for row in rows:
-                net = row["net_ex_tax"]
-                row["margin_pct"] = float(row["margin"]) / float(net) if net else None
+                row["margin_pct"] = margin_pct(row["margin"], row["net_ex_tax"])
         return ordered(rows, order)
 
 
@@ -643,9 +654,9 @@ class SalesByPeriod(SalesReport):
     def rows(self, queryset, params):
         days = self.kept(params)
         if days is not None:
-            by_period = self.kept_figures(days, params.group_by)
+            by_period = self.kept_by_period(days, params.group_by)
         else:
-            by_period = self.line_figures(queryset, params)
+            by_period = self.lines_by_period(queryset, params)
         nothing = {"n_sales": 0, **dict.fromkeys(self.SOLD + self.BACK, ZERO)}
         rows = []
         for period in periods(params):
@@ -665,14 +676,12 @@ class SalesByPeriod(SalesReport):
                     "net_ex_tax": net_ex_tax,
                     "cost": cost,
                     "margin": margin,
-                    "margin_pct": (
-                        float(margin) / float(net_ex_tax) if net_ex_tax else None
-                    ),
+                    "margin_pct": margin_pct(margin, net_ex_tax),
                 }
             )
         return rows
 
-    def kept_figures(self, days, group_by):
+    def kept_by_period(self, days, group_by):
         """{period: figures} from the kept day totals: one grouped query."""
         if group_by in ("week", "month"):
             period = Trunc("day", group_by, output_field=DateField())
@@ -691,7 +700,7 @@ class SalesByPeriod(SalesReport):
         )
         return {row.pop("period"): row for row in grouped}
 
-    def line_figures(self, queryset, params):
+    def lines_by_period(self, queryset, params):
         """{period: figures} from the sale lines and the returns' credit
         notes: three grouped queries (sales, credit-note lines, restocked
         units)."""
@@ -1085,13 +1094,10 @@ class SlowMovers(Report):
         )
 
     def whole(self, params):
-        """The kept periods of a period of whole months or years, else None."""
-        if not set(params.values) <= {"category"} or not params.start:
-            return None
-        cover = split_period(params.start, params.end, timezone.localdate())
+        """The kept periods of a period of whole months or years, else None
+        (the days around whole months are the sale lines' to count)."""
+        cover = kept_split(params, allowed=("category",))
         if cover is None or cover[1]:
-            return None
-        if not ProductTotal.objects.kept(kept_totals.zone_name()):
             return None
         return cover[0]
 
