@@ -21,6 +21,16 @@ def equal_to_the_cent(left, right):
     return LessThan(Abs(left - right), HALF_A_CENT)
 
 
+def first_of(queryset):
+    """The row a unique condition selects, or None.
+
+    `.first()` orders by the model's ordering (or the key), which the ORM must
+    build and the database sort by, for a condition that picks one row anyway:
+    here there is no ORDER BY, only LIMIT 1. For the hot paths (the till).
+    """
+    return next(iter(queryset.order_by()[:1]), None)
+
+
 def one_transaction(service):
     """A service that runs in one transaction (`transaction.atomic`) and can
     also join its caller's: `service.joining(...)` runs its body in the

@@ -32,6 +32,7 @@ from inventory import services as stock
 from inventory.models import Product, StockReason
 from invoices import services as billing
 from invoices.models import Invoice, InvoiceSource
+from pos_project.db import first_of
 from pos_project.money import to_money
 
 from . import totals as daily_totals
@@ -62,7 +63,8 @@ MAX_QUANTITY = 9999
 
 
 def current_shift(user):
-    return Shift.objects.filter(cashier=user, status=ShiftStatus.OPEN).first()
+    """The cashier's open shift, or None (at most one: a unique index)."""
+    return first_of(Shift.objects.filter(cashier=user, status=ShiftStatus.OPEN))
 
 
 @transaction.atomic
@@ -165,7 +167,7 @@ def _amount_or_zero(value, what):
 
 def active_cart(cashier: User) -> Cart:
     """The cashier's cart at the till, made when first needed."""
-    cart = Cart.objects.filter(cashier=cashier, status=CartStatus.ACTIVE).first()
+    cart = first_of(Cart.objects.filter(cashier=cashier, status=CartStatus.ACTIVE))
     if cart:
         return cart
     try:
@@ -438,7 +440,7 @@ def checkout(
         # A second submit of the same form got past the token check while the
         # first was writing: the token's unique index stopped it. Hand back the
         # sale the first one made.
-        existing = Sale.objects.filter(checkout_token=token).first()
+        existing = first_of(Sale.objects.filter(checkout_token=token))
         if existing:
             return existing
         raise
@@ -487,17 +489,23 @@ def _plan(cart, tenders, shop, lines=None):
 def _checkout(cart, *, by, tenders, token, shop, plan):
     # The cart lock queues a double click; the second finds the cart checked out.
     cart = Cart.objects.select_for_update().get(pk=cart.pk)
-    existing = Sale.objects.filter(checkout_token=token).first()
-    if existing:
-        return existing
-    if cart.status != CartStatus.ACTIVE or cart.cashier_id != by.pk:
-        raise ValidationError(
-            "This sale was already completed or moved to another till."
-        )
-    if cart.updated_at != plan.cart.updated_at:
+    active = cart.status == CartStatus.ACTIVE and cart.cashier_id == by.pk
+    if active and cart.updated_at != plan.cart.updated_at:
         # Every change to a cart or its lines stamps the cart: this one changed
         # after it was priced, so price it again.
         plan = _plan(cart, tenders, shop)
+    if not active or plan.refusal:
+        # A resubmit of a sale already made finds its cart checked out, or (the
+        # till made the cashier a new one meanwhile) an empty one: the sale.
+        # A resubmit onto a new cart with lines fails on the token's unique
+        # index when the sale is written, and gets the sale too (`checkout`).
+        existing = first_of(Sale.objects.filter(checkout_token=token))
+        if existing:
+            return existing
+    if not active:
+        raise ValidationError(
+            "This sale was already completed or moved to another till."
+        )
     sale = _make_sale(
         cart, plan, by=by, shift=current_shift(by), token=token, shop=shop
     )

@@ -279,6 +279,31 @@ def test_the_same_token_returns_the_same_sale(cart, cashier, case):
     assert on_hand(case) == 9
 
 
+def test_a_resubmit_once_the_next_sale_began_returns_the_first_sale(
+    cart, cashier, case
+):
+    """The form posted again (a retry after a timeout) when the cashier has
+    already scanned the next customer's items: the first sale comes back, and
+    the new cart, the stock and the numbers are as they were."""
+    ring_up(cart, cashier, case)
+    first = pay(cart, cashier, Tender("cash", "12.00"))
+    following = services.active_cart(cashier)
+    ring_up(following, cashier, case, 2)
+    again = pay(following, cashier, Tender("cash", "24.00"))
+    assert again == first
+    assert (Sale.objects.count(), Invoice.objects.count(), Payment.objects.count()) == (
+        1,
+        1,
+        1,
+    )
+    assert on_hand(case) == 9
+    following.refresh_from_db()
+    assert following.status == CartStatus.ACTIVE
+    assert [line.quantity for line in following.lines.all()] == [2]
+    second = pay(following, cashier, Tender("cash", "24.00"), token="the-next-form")
+    assert (second.number, second.invoice.number) == ("R-000002", "INV-000002")
+
+
 def test_a_second_token_for_a_finished_cart_makes_no_second_sale(cart, cashier, case):
     ring_up(cart, cashier, case)
     pay(cart, cashier, Tender("cash", "12.00"))
