@@ -253,15 +253,20 @@ class RepairsByStatus(Report):
         return {"tickets": Count("pk"), "overdue": Count("pk", filter=overdue)}
 
     def rows(self, queryset, params):
+        # Grouped by the column, not its label: PostgreSQL must see that the
+        # label and the rank are of a grouped column, which it cannot when
+        # their values are sent apart from the statement (server-side binding).
         return (
-            queryset.values(status_name=label_of("status", Status.choices, default=""))
+            queryset.values("status")
             .annotate(
                 **self._figures(),
                 oldest_open=Min(
                     local_day("created_at", within=window(params)),
                     filter=Q(status__in=OPEN_STATUSES),
                 ),
+                status_name=label_of("status", Status.choices, default=""),
             )
+            .values(*(column.key for column in self.columns))
             .order_by(rank("status", Status.choices))
         )
 
@@ -316,10 +321,12 @@ class RepairTurnaround(Report):
 
     def rows(self, queryset, params):
         return (
-            queryset.values(
-                device=label_of("device_type", DeviceType.choices, default="")
+            queryset.values("device_type")  # see RepairsByStatus.rows
+            .annotate(
+                **self._figures(),
+                device=label_of("device_type", DeviceType.choices, default=""),
             )
-            .annotate(**self._figures())
+            .values(*(column.key for column in self.columns))
             .order_by(rank("device_type", DeviceType.choices))
         )
 
