@@ -83,6 +83,19 @@ def test_a_scan_without_a_cart_makes_the_cashiers_cart_then_uses_it(
     assert (cart.lines.get().quantity, Cart.objects.count()) == (2, 1)
 
 
+@pytest.mark.parametrize("fields", [None, services.SCAN_FIELDS])
+def test_a_code_that_is_one_products_barcode_and_anothers_sku_finds_the_barcode(
+    standard, fields
+):
+    by_sku = ProductFactory(sku="4006381333931", barcode="", tax_rate=standard)
+    by_barcode = ProductFactory(sku="PEN-1", barcode="4006381333931", tax_rate=standard)
+    assert services.find_product("4006381333931", fields=fields) == by_barcode
+    assert services.find_product("pen-1", fields=fields) == by_barcode
+    by_barcode.active = False
+    by_barcode.save()
+    assert services.find_product("4006381333931", fields=fields) == by_sku
+
+
 def test_a_refused_scan_without_a_cart_makes_no_cart(cashier, shift):
     with pytest.raises(ValidationError, match="'NOPE-9'"):
         services.add_to_cart(None, by=cashier, code="NOPE-9")
