@@ -446,10 +446,14 @@ def checkout(
         return _checkout(
             cart, by=by, tenders=tenders, token=token, shop=shop, plan=plan
         )
-    except IntegrityError:
-        # A second submit of the same form got past the token check while the
-        # first was writing: the token's unique index stopped it. Hand back the
-        # sale the first one made.
+    except (IntegrityError, ValidationError):
+        # Perhaps a resubmit of a sale already made: a double click finds its
+        # cart checked out (or, the till having made the next one, empty); a
+        # retry after a timeout may come onto the next customer's cart, where
+        # it is refused (its payments do not fit that cart) or fails on the
+        # token's unique index when the sale is written. Whichever, the attempt
+        # was rolled back whole: hand back the sale the token made. Looked up
+        # only here, so a checkout that goes through never reads it.
         existing = first_of(Sale.objects.filter(checkout_token=token))
         if existing:
             return existing
@@ -499,23 +503,15 @@ def _plan(cart, tenders, shop, lines=None):
 def _checkout(cart, *, by, tenders, token, shop, plan):
     # The cart lock queues a double click; the second finds the cart checked out.
     cart = Cart.objects.select_for_update().get(pk=cart.pk)
-    active = cart.status == CartStatus.ACTIVE and cart.cashier_id == by.pk
-    if active and cart.updated_at != plan.cart.updated_at:
-        # Every change to a cart or its lines stamps the cart: this one changed
-        # after it was priced, so price it again.
-        plan = _plan(cart, tenders, shop)
-    if not active or plan.refusal:
-        # A resubmit of a sale already made finds its cart checked out, or (the
-        # till made the cashier a new one meanwhile) an empty one: the sale.
-        # A resubmit onto a new cart with lines fails on the token's unique
-        # index when the sale is written, and gets the sale too (`checkout`).
-        existing = first_of(Sale.objects.filter(checkout_token=token))
-        if existing:
-            return existing
-    if not active:
+    if cart.status != CartStatus.ACTIVE or cart.cashier_id != by.pk:
+        # `checkout` then looks for the sale of a resubmit.
         raise ValidationError(
             "This sale was already completed or moved to another till."
         )
+    if cart.updated_at != plan.cart.updated_at:
+        # Every change to a cart or its lines stamps the cart: this one changed
+        # after it was priced, so price it again.
+        plan = _plan(cart, tenders, shop)
     sale = _make_sale(
         cart, plan, by=by, shift=current_shift(by), token=token, shop=shop
     )

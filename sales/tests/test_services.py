@@ -317,6 +317,29 @@ def test_a_resubmit_once_the_next_sale_began_returns_the_first_sale(
     assert (second.number, second.invoice.number) == ("R-000002", "INV-000002")
 
 
+@pytest.mark.parametrize("refusal, paid", [("payment", "12.00"), ("stock", "36.00")])
+def test_a_resubmit_onto_a_cart_it_cannot_pay_returns_the_first_sale(
+    cart, cashier, case, refusal, paid
+):
+    """The retried form's payments do not fit the next customer's cart (less
+    than its total, no customer), or that cart cannot be sold: the first sale
+    comes back all the same, not the refusal."""
+    ring_up(cart, cashier, case)
+    first = pay(cart, cashier, Tender("cash", "12.00"))
+    following = services.active_cart(cashier)
+    ring_up(following, cashier, case, 3)
+    if refusal == "stock":
+        stock.adjust_stock(case, by=cashier, quantity=-7, note="Dropped")
+    again = pay(following, cashier, Tender("cash", paid))
+    assert again == first
+    assert (Sale.objects.count(), on_hand(case)) == (
+        1,
+        9 if refusal == "payment" else 2,
+    )
+    with pytest.raises(ValidationError):
+        pay(following, cashier, Tender("cash", paid), token="the-next-form")
+
+
 def test_a_second_token_for_a_finished_cart_makes_no_second_sale(cart, cashier, case):
     ring_up(cart, cashier, case)
     pay(cart, cashier, Tender("cash", "12.00"))
