@@ -128,17 +128,6 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # running them, which cost 0.2 s per sales report query and 9 s for the
     # repair revenue page, far more than it saved (docs/performance.md).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
-    # Parameters are sent apart from the statement (server-side binding), so
-    # psycopg can prepare a statement the connection runs again and again (the
-    # till's): PostgreSQL then parses and plans it once per connection, not at
-    # every checkout. A pooler in transaction mode (PgBouncer without
-    # max_prepared_statements) cannot keep prepared statements: set
-    # DB_PREPARE_THRESHOLD to an empty value there to turn them off.
-    prepare_threshold = env.str("DB_PREPARE_THRESHOLD", default="5")
-    DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "prepare_threshold", int(prepare_threshold) if prepare_threshold else None
-    )
 # Connections are kept between requests, SQLite's too: opening one (and setting
 # its pragmas) costs more than a checkout's queries.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))

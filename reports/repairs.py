@@ -254,8 +254,8 @@ class RepairsByStatus(Report):
 
     def rows(self, queryset, params):
         # Grouped by the column, not its label: PostgreSQL must see that the
-        # label and the rank are of a grouped column, which it cannot when
-        # their values are sent apart from the statement (server-side binding).
+        # label and the rank are of a grouped column, which it could not if
+        # their values were sent apart from the statement (server-side binding).
         return (
             queryset.values("status")
             .annotate(
