@@ -814,10 +814,11 @@ def _sale_of_key(prefix, token):
     # One lookup for both, unordered, as a range of the token's unique index
     # (SQLite's LIKE 'prefix%' would read the whole table): the prefix ends in
     # "-", and "." is the character after it. A key never has more than one sale.
-    found = Sale.objects.filter(
-        checkout_token__gte=prefix, checkout_token__lt=prefix[:-1] + "."
-    ).order_by()[:1]
-    earlier = next(iter(found), None)
+    earlier = first_of(
+        Sale.objects.filter(
+            checkout_token__gte=prefix, checkout_token__lt=prefix[:-1] + "."
+        )
+    )
     if earlier is not None and earlier.checkout_token != token:
         raise KeyReused(earlier)
     return earlier

@@ -29,6 +29,7 @@ from customers import services as customer_services
 from inventory.models import Product
 from invoices.models import Invoice
 from pos_project import documents
+from pos_project.db import first_of
 from pos_project.money import format_money
 
 from .. import services
@@ -62,10 +63,10 @@ CASH_STEPS = (Decimal(5), Decimal(10), Decimal(20), Decimal(50), Decimal(100))
 
 def cart_of(user):
     """The cashier's active cart with what the cart panel prints of it."""
-    cart = (
-        Cart.objects.filter(cashier=user, status=CartStatus.ACTIVE)
-        .select_related("customer", "discount_approved_by")
-        .first()
+    cart = first_of(
+        Cart.objects.filter(cashier=user, status=CartStatus.ACTIVE).select_related(
+            "customer", "discount_approved_by"
+        )
     )
     return cart or services.active_cart(user)
 
