@@ -57,7 +57,14 @@ KEY_SALT = "accounts.live"
 
 
 class _Bump:
-    """The transaction's on-commit callback: bumps the topics it collected."""
+    """The transaction's on-commit callback: bumps the topics it collected.
+
+    On SQLite it runs as the transaction's last statement instead (see
+    pos_project.sqlite): the versions are seen from the same commit, and the
+    bump does not queue for the database's one writer lock a second time.
+    """
+
+    write_before_commit = True
 
     def __init__(self):
         self.topics = set()

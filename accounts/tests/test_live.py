@@ -5,8 +5,9 @@ import json
 
 import pytest
 from django.core import signals
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.template import Context, Template, TemplateSyntaxError
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts import live
@@ -93,6 +94,38 @@ def test_a_change_after_a_rolled_back_savepoint_is_still_told(
             pass
         live.changed("repairs")
     assert (version("billing"), version("repairs")) == (0, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_the_bump_is_the_transactions_last_statement():
+    """On SQLite the bump is written before the commit, in the transaction,
+    not after it as a write that queues for the database's lock again."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    live.changed("stock", "sales")  # their rows made
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        live.changed("stock", "sales")
+        LiveTopic.objects.create(name="marker")
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert statements[-1] == "COMMIT"
+    assert statements[-2].startswith(f"UPDATE {LiveTopic._meta.db_table} ")
+    assert (version("stock"), version("sales")) == (2, 2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_sqlite_a_failed_bump_does_not_undo_the_transaction(monkeypatch, caplog):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+
+    def broken(topics):
+        raise RuntimeError("disk trouble")
+
+    monkeypatch.setattr(live, "bump", broken)
+    with transaction.atomic():
+        live.changed("stock")
+        LiveTopic.objects.create(name="marker")
+    assert LiveTopic.objects.filter(name="marker").exists()
+    assert "failed before the commit" in caplog.text
 
 
 def test_an_unknown_topic_is_a_programming_error():

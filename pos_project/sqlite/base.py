@@ -7,17 +7,52 @@ busy shop's checkouts wait for nothing. Here a transaction first takes an
 exclusive lock on a file next to the database (flock); the kernel wakes the
 next waiting process as soon as it is released, so writers queue in order. The
 lock goes with the transaction's commit or rollback, the connection's close,
-or the process's end. An in-memory database (the tests) has no file to lock.
+or the process's end. A write outside a transaction (autocommit: a session
+the middleware saves) is a transaction of its own in SQLite, so it queues too,
+for that one statement. An in-memory database (the tests) has no file to lock.
+
+A small write a transaction leaves to run after its commit (the live updates'
+bump: see accounts.live) runs here as its last statement instead, since after
+the commit it would have to queue for the lock again, behind every till.
 """
 
 import fcntl
+import logging
 import os
 
 from django.db.backends.sqlite3 import base
 
+log = logging.getLogger(__name__)
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+# An on-commit callback with this attribute true is a small write that may run
+# as the transaction's last statement instead (see the module's doc).
+WRITE_BEFORE_COMMIT = "write_before_commit"
+
+
+def _queue_autocommit_writes(execute, sql, params, many, context):
+    """An execute wrapper: a write in autocommit mode waits for the lock."""
+    db = context["connection"]
+    if (
+        db._writer_lock is not None
+        or not db.get_autocommit()
+        or not sql.lstrip()[:7].upper().startswith(WRITES)
+    ):
+        return execute(sql, params, many, context)
+    db._wait_for_writers()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        db._let_writers_in()
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _writer_lock = None  # the lock file's descriptor while a transaction holds it
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.execute_wrappers.append(_queue_autocommit_writes)
 
     def _start_transaction_under_autocommit(self):
         self._wait_for_writers()
@@ -29,9 +64,26 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _commit(self):
         try:
+            self._write_before_commit()
             return super()._commit()
         finally:
             self._let_writers_in()
+
+    def _write_before_commit(self):
+        early = [
+            hook
+            for hook in self.run_on_commit
+            if getattr(hook[1], WRITE_BEFORE_COMMIT, False)
+        ]
+        if not early:
+            return
+        self.run_on_commit = [hook for hook in self.run_on_commit if hook not in early]
+        for _savepoints, callback, _robust in early:
+            try:
+                callback()
+            except Exception:
+                # As a robust on-commit callback: the transaction still commits.
+                log.exception("%r failed before the commit", callback)
 
     def _rollback(self):
         try:

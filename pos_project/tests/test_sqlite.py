@@ -1,4 +1,5 @@
 import fcntl
+import threading
 
 import pytest
 from django.db import connection
@@ -62,6 +63,33 @@ def test_sqlite_reads_outside_a_transaction_take_no_writer_lock(sqlite_file):
     with wrapper.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM item")
         assert is_locked(lock) is False
+
+
+def test_a_sqlite_write_outside_a_transaction_queues_on_the_writer_lock(sqlite_file):
+    """An autocommit write (the live updates' bump) waits for the writer before
+    it, as a transaction does, instead of polling SQLite's own lock."""
+    wrapper, lock = sqlite_file
+    wrapper.inc_thread_sharing()
+    done = threading.Event()
+
+    def write():
+        with wrapper.cursor() as cursor:
+            cursor.execute("INSERT INTO item VALUES ('case')")
+        done.set()
+
+    with open(lock, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another till's transaction
+        writer = threading.Thread(target=write)
+        writer.start()
+        assert not done.wait(0.3)
+        fcntl.flock(held, fcntl.LOCK_UN)
+    writer.join(5)
+    wrapper.dec_thread_sharing()
+    assert done.is_set()
+    assert not is_locked(lock)
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT name FROM item")
+        assert cursor.fetchall() == [("case",)]
 
 
 def test_the_project_uses_its_sqlite_backend_for_sqlite(db):
