@@ -207,11 +207,15 @@ def create_invoice(
     due_days: int | None = None,
     notes: str = "",
     shop: ShopSettings | None = None,
+    payments=(),
 ) -> Invoice:
     """Bill `lines` (LineInput) to `customer` (none for a walk-in sale).
 
     Issued at once unless `issue` is False (a manual draft to finish later).
-    `shop` saves reading the settings again when the caller has them.
+    `payments` (PaymentInput) are taken with it, as at a till's checkout: the
+    invoice is written with its balance and status already counting them, with
+    record_payments' checks. `shop` saves reading the settings again when the
+    caller has them.
     """
     shop = shop or ShopSettings.load()
     if customer is not None and not customer.active:
@@ -229,10 +233,20 @@ def create_invoice(
     priced = _price_lines(lines, invoice.prices_include_tax)
     _set_totals(invoice, priced)
     invoice.balance = invoice.total
+    checked = _checked_payments(payments, shop)
+    if checked and not issue:
+        raise ValidationError("A draft takes no payments; issue it first.")
     if issue:
         _number_and_dates(invoice)
+    if checked:
+        # Counted before the invoice is written: no UPDATE after the payments.
+        invoice.amount_paid = _paid_in_full_or_less(invoice, checked)
+        invoice.balance = invoice.total - invoice.amount_paid
+        invoice.status = _status_after_change(invoice)
     invoice.save(force_insert=True)
     _insert_lines(invoice, priced)
+    if checked:
+        _insert_payments(invoice, checked, by=by)
     return invoice
 
 
@@ -449,8 +463,6 @@ def record_payments(
     payments,
     *,
     by: User,
-    locked: bool = False,
-    new_invoice: bool = False,
     shop: ShopSettings | None = None,
 ) -> list[Payment]:
     """Take several payments (PaymentInput) for an issued invoice at once, with
@@ -458,15 +470,10 @@ def record_payments(
 
     Together they may not come to more than the balance. A payment whose
     idempotency key was already used for this invoice is returned, not taken
-    again. `locked` says the caller holds the invoice row as it is now (it
-    created or locked it in this transaction), so it is not read again;
-    `new_invoice` that the caller made it in this transaction, so no payment
-    can be on it yet and no key has been used for it.
+    again. (A new invoice takes its payments in create_invoice.)
     """
     payments = list(payments)
     keys = [p.idempotency_key for p in payments if p.idempotency_key]
-    if new_invoice:
-        keys = []
     earlier = {}
     if keys:
         for payment in Payment.objects.filter(idempotency_key__in=keys):
@@ -478,18 +485,8 @@ def record_payments(
     new = [p for p in payments if p.idempotency_key not in earlier]
     if not new:
         return [earlier[p.idempotency_key] for p in payments]
-    shop = shop or ShopSettings.load()
-    checked = [
-        (
-            p,
-            amount_of_money(p.amount),
-            check_method(p.method, shop=shop),
-            check_reference(p.reference),
-        )
-        for p in new
-    ]
-    if not locked:
-        invoice = _lock(invoice)
+    checked = _checked_payments(new, shop or ShopSettings.load())
+    invoice = _lock(invoice)
     if invoice.is_credit_note or invoice.status not in (
         InvoiceStatus.ISSUED,
         InvoiceStatus.PARTIALLY_PAID,
@@ -498,15 +495,47 @@ def record_payments(
             f"{invoice} is {invoice.get_status_display().lower()}; "
             "it takes no payments."
         )
+    total = _paid_in_full_or_less(invoice, checked)
+    made = _insert_payments(invoice, checked, by=by)
+    _apply_payment(invoice, total)
+    made = iter(made)
+    return [
+        earlier[p.idempotency_key] if p.idempotency_key in earlier else next(made)
+        for p in payments
+    ]
+
+
+def _checked_payments(payments, shop):
+    """[(PaymentInput, amount, method, reference)], each checked, or a refusal."""
+    return [
+        (
+            p,
+            amount_of_money(p.amount),
+            check_method(p.method, shop=shop),
+            check_reference(p.reference),
+        )
+        for p in payments
+    ]
+
+
+def _paid_in_full_or_less(invoice, checked):
+    """What the checked payments come to: no more than the invoice's balance."""
     total = sum((amount for _, amount, _, _ in checked), ZERO)
     if total > invoice.balance:
         raise ValidationError(
             f"{total} is more than the {invoice.balance} left to pay on {invoice}."
         )
+    return total
+
+
+def _insert_payments(invoice, checked, *, by):
+    """Write the checked payments on the (saved) invoice, drawing any store
+    credit from the customer's other invoices; the invoice's own balance is
+    the caller's to set."""
     for _, amount, method, _ in checked:
         if method == PaymentMethod.STORE_CREDIT:
             _draw_store_credit(invoice, amount, by=by)
-    made = Payment.objects.bulk_create(
+    return Payment.objects.bulk_create(
         Payment(
             invoice=invoice,
             amount=amount,
@@ -518,12 +547,6 @@ def record_payments(
         )
         for p, amount, method, reference in checked
     )
-    _apply_payment(invoice, total)
-    made = iter(made)
-    return [
-        earlier[p.idempotency_key] if p.idempotency_key in earlier else next(made)
-        for p in payments
-    ]
 
 
 def store_credit_of(customer) -> Decimal:

@@ -555,6 +555,13 @@ def _make_sale(cart, plan, *, by, shift, token, shop):
         customer=customer,
         source=InvoiceSource.SALE,
         shop=shop,
+        # All tenders written with the invoice, which counts them as it is made.
+        payments=[
+            billing.PaymentInput(
+                method, amount, reference, idempotency_key=f"{token}:{index}"
+            )
+            for index, (method, amount, reference) in enumerate(plan.payments)
+        ],
     )
     sale = Sale.objects.create(
         number=f"R-{next_number('sale'):06d}",
@@ -593,21 +600,6 @@ def _make_sale(cart, plan, *, by, shift, token, shop):
         by=by,
         reason=StockReason.SALE,
         reference=sale,
-        shop=shop,
-    )
-    # The invoice was made above in this transaction: all tenders in one go,
-    # without locking and reading it again (its balance moves on this object).
-    billing.record_payments.joining(
-        invoice,
-        [
-            billing.PaymentInput(
-                method, amount, reference, idempotency_key=f"{token}:{index}"
-            )
-            for index, (method, amount, reference) in enumerate(plan.payments)
-        ],
-        by=by,
-        locked=True,
-        new_invoice=True,
         shop=shop,
     )
     # Last, after the products and the invoice: see sales.totals.

@@ -287,6 +287,84 @@ def test_paid_invoices_take_no_payments_at_once(invoice, cashier):
         services.record_payments(invoice, split(("cash", "1.00")), by=cashier)
 
 
+def test_an_invoice_made_with_its_payments_is_written_counting_them(
+    manager, cashier, customer
+):
+    made = make_invoice(
+        by=cashier,
+        customer=customer,
+        lines=[line(unit_price="100.00", tax_rate="0.00")],
+        payments=split(("card", "20.00", "1234", "m:0"), ("cash", "30.00", "", "m:1")),
+    )
+    invoice = fresh(made)
+    assert (invoice.amount_paid, invoice.balance, invoice.status) == (
+        Decimal("50.00"),
+        Decimal("50.00"),
+        InvoiceStatus.PARTIALLY_PAID,
+    )
+    assert (made.amount_paid, made.balance, made.status) == (
+        invoice.amount_paid,
+        invoice.balance,
+        invoice.status,
+    )
+    assert sorted(
+        invoice.payments.values_list("method", "amount", "reference", "idempotency_key")
+    ) == [
+        ("card", Decimal("20.00"), "1234", "m:0"),
+        ("cash", Decimal("30.00"), "", "m:1"),
+    ]
+    paid = make_invoice(
+        by=cashier,
+        lines=[line(unit_price="100.00", tax_rate="0.00")],
+        payments=split(("cash", "100.00")),
+    )
+    assert (fresh(paid).balance, fresh(paid).status) == (
+        Decimal("0.00"),
+        InvoiceStatus.PAID,
+    )
+
+
+@pytest.mark.parametrize(
+    "tenders",
+    [
+        [("cash", "100.00"), ("card", "0.01")],  # more than the total together
+        [("cash", "10.00"), ("cheque", "10.00")],  # not offered
+        [("card", "10.00", "4111 1111 1111 1111")],  # a card number
+        [("cash", "0")],
+    ],
+)
+def test_an_invoice_with_a_refused_payment_is_not_made(manager, cashier, tenders):
+    with pytest.raises(ValidationError):
+        make_invoice(
+            by=cashier,
+            lines=[line(unit_price="100.00", tax_rate="0.00")],
+            payments=split(*tenders),
+        )
+    assert not Invoice.objects.exists()
+    assert not Payment.objects.exists()
+    assert next_number("invoice") == 1  # no number used
+
+
+def test_a_draft_is_not_made_with_payments(manager, cashier):
+    with pytest.raises(ValidationError, match="draft takes no payments"):
+        make_invoice(by=cashier, issue=False, payments=split(("cash", "1.00")))
+    assert not Invoice.objects.exists()
+
+
+def test_an_invoice_made_with_store_credit_draws_it_from_the_customers_credit(
+    credit, cashier, customer
+):
+    made = make_invoice(
+        by=cashier,
+        customer=customer,
+        lines=[line(unit_price="20.00", tax_rate="0.00")],
+        payments=split(("store_credit", "20.00")),
+    )
+    assert fresh(made).status == InvoiceStatus.PAID
+    assert fresh(credit).balance == Decimal("-10.00")
+    assert services.store_credit_of(customer) == Decimal("10.00")
+
+
 # Refunds, voids and credit notes.
 
 
