@@ -501,23 +501,31 @@ def _plan(cart, tenders, shop, lines=None):
 
 @transaction.atomic
 def _checkout(cart, *, by, tenders, token, shop, plan):
-    # The cart lock queues a double click; the second finds the cart checked out.
-    cart = Cart.objects.select_for_update().get(pk=cart.pk)
-    if cart.status != CartStatus.ACTIVE or cart.cashier_id != by.pk:
-        # `checkout` then looks for the sale of a resubmit.
-        raise ValidationError(
-            "This sale was already completed or moved to another till."
-        )
-    if cart.updated_at != plan.cart.updated_at:
-        # Every change to a cart or its lines stamps the cart: this one changed
-        # after it was priced, so price it again.
+    # First, the cart is closed if it is still open at this till as it was
+    # priced: one statement that also takes its lock, so a double click's
+    # second request queues here, then finds it checked out. Every change to
+    # a cart or its lines stamps the cart (updated_at).
+    closed = Cart.objects.filter(
+        pk=cart.pk,
+        cashier=by,
+        status=CartStatus.ACTIVE,
+        updated_at=plan.cart.updated_at,
+    ).update(status=CartStatus.CHECKED_OUT, updated_at=timezone.now())
+    if not closed:
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)
+        if cart.status != CartStatus.ACTIVE or cart.cashier_id != by.pk:
+            # `checkout` then looks for the sale of a resubmit.
+            raise ValidationError(
+                "This sale was already completed or moved to another till."
+            )
+        # It changed after it was priced (another tab of this till): price it
+        # again, as it is now.
         plan = _plan(cart, tenders, shop)
-    sale = _make_sale(
-        cart, plan, by=by, shift=current_shift(by), token=token, shop=shop
+        cart.status = CartStatus.CHECKED_OUT
+        cart.save(update_fields=["status", "updated_at"])
+    return _make_sale(
+        plan.cart, plan, by=by, shift=current_shift(by), token=token, shop=shop
     )
-    cart.status = CartStatus.CHECKED_OUT
-    cart.save(update_fields=["status", "updated_at"])
-    return sale
 
 
 def _make_sale(cart, plan, *, by, shift, token, shop):

@@ -221,6 +221,37 @@ def test_an_unchanged_cart_is_sold_as_priced_before_the_transaction(
     ]
 
 
+def test_a_cart_another_till_took_after_the_till_read_it_is_not_sold(
+    cart, cashier, case, manager
+):
+    ring_up(cart, cashier, case)
+    read_by_the_till = Cart.objects.get(pk=cart.pk)
+    Cart.objects.filter(pk=cart.pk).update(cashier=manager)
+    with pytest.raises(ValidationError, match="moved to another till"):
+        pay(read_by_the_till, cashier, Tender("cash", "12.00"))
+    cart.refresh_from_db()
+    assert (cart.status, cart.cashier) == (CartStatus.ACTIVE, manager)
+    assert not Sale.objects.exists()
+    assert on_hand(case) == 10
+
+
+def test_checkout_closes_the_cart_whether_or_not_it_changed_since_it_was_read(
+    cart, cashier, case
+):
+    ring_up(cart, cashier, case)
+    pay(Cart.objects.get(pk=cart.pk), cashier, Tender("cash", "12.00"))
+    changed = services.active_cart(cashier)
+    ring_up(changed, cashier, case)
+    read_by_the_till = Cart.objects.get(pk=changed.pk)
+    ring_up(changed, cashier, case)
+    pay(read_by_the_till, cashier, Tender("cash", "24.00"), token="second-form")
+    assert list(Cart.objects.values_list("status", flat=True).order_by("pk")) == [
+        CartStatus.CHECKED_OUT,
+        CartStatus.CHECKED_OUT,
+    ]
+    assert Cart.objects.get(pk=changed.pk).updated_at > read_by_the_till.updated_at
+
+
 def test_a_split_tender_records_each_payment(cart, cashier, case):
     ring_up(cart, cashier, case, quantity=3)
     sale = pay(cart, cashier, Tender("card", "20.00", "1234"), Tender("cash", "20.00"))
