@@ -418,6 +418,22 @@ def cart_lines(cart):
     )
 
 
+def active_cart_and_lines(cashier: User):
+    """The cashier's active cart and its lines as cart_lines reads them: one
+    query when the cart has lines (the checkout), active_cart's otherwise."""
+    lines = list(
+        CartLine.objects.filter(cart__cashier=cashier, cart__status=CartStatus.ACTIVE)
+        .select_related("cart", "product", "product__tax_rate")
+        .order_by("added_at", "pk")
+    )
+    if not lines:
+        return active_cart(cashier), []
+    cart = lines[0].cart
+    for line in lines:
+        line.cart = cart
+    return cart, lines
+
+
 # Checkout.
 
 
@@ -429,11 +445,18 @@ class Tender:
 
 
 def checkout(
-    cart: Cart, *, by: User, tenders, token: str, shop: ShopSettings | None = None
+    cart: Cart,
+    *,
+    by: User,
+    tenders,
+    token: str,
+    shop: ShopSettings | None = None,
+    lines=None,
 ) -> Sale:
     """Sell what is in the cart, all or nothing; a repeated token returns the sale.
 
-    `shop` saves reading the settings again when the caller has them.
+    `shop` and `lines` (the cart's, as cart_lines reads them) save reading
+    them again when the caller has them.
     """
     if not token or len(token) > 64:
         raise ValidationError("This checkout form has expired; reload the till.")
@@ -441,7 +464,7 @@ def checkout(
     tenders = list(tenders)
     # Read and priced before the transaction, which on SQLite holds the
     # database's write lock from its first statement; checked under the cart lock.
-    plan = _plan(cart, tenders, shop)
+    plan = _plan(cart, tenders, shop, lines=lines)
     try:
         return _checkout(
             cart, by=by, tenders=tenders, token=token, shop=shop, plan=plan

@@ -141,6 +141,34 @@ def test_a_parked_sale_is_resumed_and_the_current_one_is_parked(cart, cashier, c
     assert services.active_cart(cashier) == cart
 
 
+def test_the_active_cart_and_its_lines_are_read_in_one_query(
+    cart, cashier, case, manager, django_assert_num_queries
+):
+    screen = ProductFactory(name="Screen", sale_price=Decimal("80.00"))
+    ring_up(cart, cashier, case)
+    ring_up(cart, cashier, screen)
+    services.open_shift(by=manager, opening_float="0")
+    ring_up(services.active_cart(manager), manager, case)  # another till's
+    with django_assert_num_queries(1):
+        found, lines = services.active_cart_and_lines(cashier)
+        assert [(line.product.name, line.product.tax_rate.rate) for line in lines] == [
+            (p.name, p.tax_rate.rate) for p in (case, screen)
+        ]
+        assert all(line.cart is found for line in lines)
+    assert found == cart
+    assert lines == services.cart_lines(cart)
+
+
+def test_without_lines_the_active_cart_is_read_or_made(cashier, shift, case):
+    made, lines = services.active_cart_and_lines(cashier)
+    assert (made.status, lines) == (CartStatus.ACTIVE, [])
+    ring_up(made, cashier, case)
+    services.park_cart(made, by=cashier)
+    after_parking, lines = services.active_cart_and_lines(cashier)
+    assert after_parking != made
+    assert lines == []
+
+
 def test_an_empty_cart_cannot_be_parked(cart, cashier):
     with pytest.raises(ValidationError, match="nothing to park"):
         services.park_cart(cart, by=cashier)

@@ -639,9 +639,11 @@ def checkout(request):
         )
     if not (form.is_valid() and tenders.is_valid()):
         return answer_payment(request, error_text(form, tenders), tenders)
+    cart, lines = services.active_cart_and_lines(request.user)
     sale, error = run(
         services.checkout,
-        services.active_cart(request.user),
+        cart,
+        lines=lines,
         by=request.user,
         tenders=tenders.tenders(),
         token=form.cleaned_data["token"],
