@@ -66,16 +66,20 @@ def _positive_quantity(quantity, product_name=""):
     return quantity
 
 
-def _lock_products(product_ids):
+def _lock_products(product_ids, fields=None):
     """The products, locked for this transaction, in id order (see module doc).
 
     FOR NO KEY UPDATE on PostgreSQL (`no_key`): the stock changes, never the
     key, so rows that only refer to the product (a sale line, a kept sales
     total) can still be written meanwhile; FOR UPDATE would make them wait,
-    and a rebuild of the sales totals deadlock with a checkout."""
+    and a rebuild of the sales totals deadlock with a checkout.
+
+    With `fields`, only those columns are read (take_stock, at every sale)."""
     products = Product.objects.select_for_update(no_key=True).filter(
         pk__in=set(product_ids)
     )
+    if fields:
+        products = products.only(*fields)
     locked = {product.pk: product for product in products.order_by("pk")}
     missing = set(product_ids) - set(locked)
     if missing:
@@ -164,6 +168,10 @@ def _merge(lines):
     return dict(sorted(totals.items()))
 
 
+# What take_stock reads of a product: the ledger's columns and what it decides on.
+TAKE_FIELDS = (*_Ledger.FIELDS, "name", "tracks_stock", "reorder_level")
+
+
 @one_transaction
 def take_stock(
     lines,
@@ -186,7 +194,7 @@ def take_stock(
     if reason not in OUT_REASONS:
         raise ValueError(f"take_stock does not take stock for {reason!r}.")
     wanted = _merge(lines)
-    locked = _lock_products(wanted)
+    locked = _lock_products(wanted, fields=TAKE_FIELDS)
     allow_negative = (shop or ShopSettings.load()).allow_negative_stock
     ledger = _Ledger(
         by=by,
