@@ -28,7 +28,7 @@ SALE_LIST_QUERIES = 7
 # shop, the products, the locked shift, the key again, the two numbers, the
 # invoice, sale, lines, stock and payments written (with their savepoints),
 # then the sale read back as the list reads it.
-SALE_POST_QUERIES = 32
+SALE_POST_QUERIES = 24
 
 
 def open_till(user, opening_float="50.00"):
