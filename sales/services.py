@@ -62,9 +62,15 @@ MAX_QUANTITY = 9999
 # Shifts.
 
 
-def current_shift(user):
-    """The cashier's open shift, or None (at most one: a unique index)."""
-    return first_of(Shift.objects.filter(cashier=user, status=ShiftStatus.OPEN))
+def current_shift(user, *, lock=False):
+    """The cashier's open shift, or None (at most one: a unique index).
+
+    `lock` holds it for the caller's transaction (FOR NO KEY UPDATE on
+    PostgreSQL), so that it cannot close while a sale goes into it: close_shift
+    locks it too, and a sale that waited for a close finds no open shift.
+    """
+    shifts = Shift.objects.filter(cashier=user, status=ShiftStatus.OPEN)
+    return first_of(shifts.select_for_update(no_key=True) if lock else shifts)
 
 
 @transaction.atomic
@@ -547,7 +553,12 @@ def _checkout(cart, *, by, tenders, token, shop, plan):
         cart.status = CartStatus.CHECKED_OUT
         cart.save(update_fields=["status", "updated_at"])
     return _make_sale(
-        plan.cart, plan, by=by, shift=current_shift(by), token=token, shop=shop
+        plan.cart,
+        plan,
+        by=by,
+        shift=current_shift(by, lock=True),
+        token=token,
+        shop=shop,
     )
 
 
@@ -914,7 +925,7 @@ def pay_invoice(
 
     Returns (payment, change).
     """
-    if current_shift(by) is None:
+    if current_shift(by, lock=True) is None:
         raise ValidationError(
             "Open your shift first: the till takes money only during a shift."
         )
@@ -975,7 +986,7 @@ def return_items(
         raise ValidationError("A return needs an Admin's approval.")
     if not reason.strip():
         raise ValidationError("Say why the items came back.")
-    shift = current_shift(by)
+    shift = current_shift(by, lock=True)
     if shift is None:
         raise ValidationError("Open a shift before giving money back.")
     sale = Sale.objects.select_for_update().get(pk=sale.pk)

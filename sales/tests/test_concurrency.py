@@ -172,3 +172,45 @@ def test_a_sale_made_while_the_totals_are_rebuilt_is_counted_once(race, monkeypa
     assert totals.differences() == []
     day = DailyTotal.objects.get(cashier=cashier)
     assert (day.sales, day.units_sold) == (2, 3)
+
+
+def test_a_sale_cannot_go_into_a_shift_as_it_closes(race, monkeypatch):
+    """The close has locked the shift and summed its takings when the till
+    checks out: the sale waits for the close, then finds no open shift,
+    rather than landing in a closed shift its Z report does not count."""
+    manager = UserFactory(username="boss", role=Role.ADMIN)
+    case = ProductFactory(sale_price=Decimal("12.00"))
+    stock.record_opening_stock([stock.StockLine(case, 10)], by=manager)
+    cashier, cart = till("dana", case, 1)
+    shift = services.current_shift(cashier)
+    summed, selling = threading.Event(), threading.Event()
+    expected_takings = services.expected_takings
+
+    def slow_sum(*args, **kwargs):
+        takings = expected_takings(*args, **kwargs)
+        summed.set()
+        selling.wait(5)
+        time.sleep(0.5)  # the till's checkout is under way meanwhile
+        return takings
+
+    monkeypatch.setattr(services, "expected_takings", slow_sum)
+
+    def work(i):
+        if i == 0:
+            return services.close_shift(
+                shift, by=manager, counted={"cash": "0.00"}, note="end of day"
+            )
+        summed.wait(5)
+        selling.set()
+        return services.checkout(
+            cart, by=cashier, tenders=[Tender("cash", "12.00")], token="late"
+        )
+
+    closed, sold = race(2, work)
+
+    assert not isinstance(closed, Exception), closed
+    assert isinstance(sold, ValidationError), sold
+    assert "Open a shift" in sold.messages[0]
+    assert not Sale.objects.exists()
+    assert Product.objects.get(pk=case.pk).on_hand == 10
+    assert Cart.objects.get(pk=cart.pk).status == CartStatus.ACTIVE
