@@ -31,6 +31,20 @@ def till(name, product, quantity):
     return cashier, cart
 
 
+def pausing(function, reached, go):
+    """`function`, which once it has run sets `reached`, waits for `go`, then
+    half a second more: the other thread is under way meanwhile."""
+
+    def paused(*args, **kwargs):
+        result = function(*args, **kwargs)
+        reached.set()
+        go.wait(5)
+        time.sleep(0.5)
+        return result
+
+    return paused
+
+
 def test_competing_tills_never_oversell_and_leave_no_gaps(race):
     manager = UserFactory(username="boss", role=Role.ADMIN)
     screen = ProductFactory(
@@ -144,16 +158,9 @@ def test_a_sale_made_while_the_totals_are_rebuilt_is_counted_once(race, monkeypa
     services.checkout(cart, by=cashier, tenders=[Tender("cash", "12.00")], token="a")
     services.add_to_cart(None, by=cashier, product=case, quantity=2)
     read, selling = threading.Event(), threading.Event()
-    computed = totals.computed_days
-
-    def slow_read(*args):
-        rows = computed(*args)
-        read.set()
-        selling.wait(5)
-        time.sleep(0.5)  # the till's checkout is under way meanwhile
-        return rows
-
-    monkeypatch.setattr(totals, "computed_days", slow_read)
+    monkeypatch.setattr(
+        totals, "computed_days", pausing(totals.computed_days, read, selling)
+    )
 
     def work(i):
         if i == 0:
@@ -184,16 +191,11 @@ def test_a_sale_cannot_go_into_a_shift_as_it_closes(race, monkeypatch):
     cashier, cart = till("dana", case, 1)
     shift = services.current_shift(cashier)
     summed, selling = threading.Event(), threading.Event()
-    expected_takings = services.expected_takings
-
-    def slow_sum(*args, **kwargs):
-        takings = expected_takings(*args, **kwargs)
-        summed.set()
-        selling.wait(5)
-        time.sleep(0.5)  # the till's checkout is under way meanwhile
-        return takings
-
-    monkeypatch.setattr(services, "expected_takings", slow_sum)
+    monkeypatch.setattr(
+        services,
+        "expected_takings",
+        pausing(services.expected_takings, summed, selling),
+    )
 
     def work(i):
         if i == 0:
