@@ -240,9 +240,7 @@ def create_invoice(
         _number_and_dates(invoice)
     if checked:
         # Counted before the invoice is written: no UPDATE after the payments.
-        invoice.amount_paid = _paid_in_full_or_less(invoice, checked)
-        invoice.balance = invoice.total - invoice.amount_paid
-        invoice.status = _status_after_change(invoice)
+        _count_payment(invoice, _paid_in_full_or_less(invoice, checked))
     invoice.save(force_insert=True)
     _insert_lines(invoice, priced)
     if checked:
@@ -657,9 +655,14 @@ def _earlier_payment(idempotency_key, invoice):
     return earlier
 
 
-def _apply_payment(invoice, amount):
+def _count_payment(invoice, amount):
+    """Add a payment to the invoice's amount paid, balance and status (unsaved)."""
     invoice.amount_paid += amount
     invoice.balance = invoice.total - invoice.amount_credited - invoice.amount_paid
     if invoice.status not in (InvoiceStatus.DRAFT, InvoiceStatus.VOID):
         invoice.status = _status_after_change(invoice)
+
+
+def _apply_payment(invoice, amount):
+    _count_payment(invoice, amount)
     invoice.save(update_fields=["amount_paid", "balance", "status"])

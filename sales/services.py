@@ -416,21 +416,27 @@ def resume_cart(cart: Cart, *, by: User) -> Cart:
     return cart
 
 
-def cart_lines(cart):
-    return list(
-        cart.lines.select_related("product", "product__tax_rate").order_by(
-            "added_at", "pk"
-        )
+def _priced_lines(lines):
+    """Cart lines as they are priced: with their products and tax rates, in
+    the order they were added."""
+    return lines.select_related("product", "product__tax_rate").order_by(
+        "added_at", "pk"
     )
+
+
+def cart_lines(cart):
+    return list(_priced_lines(cart.lines))
 
 
 def active_cart_and_lines(cashier: User):
     """The cashier's active cart and its lines as cart_lines reads them: one
     query when the cart has lines (the checkout), active_cart's otherwise."""
     lines = list(
-        CartLine.objects.filter(cart__cashier=cashier, cart__status=CartStatus.ACTIVE)
-        .select_related("cart", "product", "product__tax_rate")
-        .order_by("added_at", "pk")
+        _priced_lines(
+            CartLine.objects.filter(
+                cart__cashier=cashier, cart__status=CartStatus.ACTIVE
+            )
+        ).select_related("cart")
     )
     if not lines:
         return active_cart(cashier), []
@@ -793,11 +799,7 @@ def _sell(cart, plan, *, by, prefix, token, shop):
     # The cashier's open shift, locked: one cashier's sales queue here, so a
     # retry racing the first request with its key waits, then finds that sale
     # (the till's cart lock does this for a double click).
-    shift = (
-        Shift.objects.select_for_update()
-        .filter(cashier=by, status=ShiftStatus.OPEN)
-        .first()
-    )
+    shift = current_shift(by, lock=True)
     earlier = _sale_of_key(prefix, token)
     if earlier:
         return earlier, False
