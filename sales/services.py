@@ -418,24 +418,32 @@ def resume_cart(cart: Cart, *, by: User) -> Cart:
 
 def _priced_lines(lines):
     """Cart lines as they are priced: with their products and tax rates, in
-    the order they were added."""
-    return lines.select_related("product", "product__tax_rate").order_by(
-        "added_at", "pk"
+    the order they were added.
+
+    Sorted here rather than by the database: a cart holds a handful of lines,
+    and for ORDER BY the ORM compares every selected column of the three or
+    four joined tables with the ordering's, which cost more than the query.
+    """
+    return sorted(
+        lines.select_related("product", "product__tax_rate").order_by(),
+        key=_added,
     )
 
 
+def _added(line):
+    return (line.added_at, line.pk)
+
+
 def cart_lines(cart):
-    return list(_priced_lines(cart.lines))
+    return _priced_lines(cart.lines)
 
 
 def active_cart_and_lines(cashier: User):
     """The cashier's active cart and its lines as cart_lines reads them: one
     query when the cart has lines (the checkout), active_cart's otherwise."""
-    lines = list(
-        _priced_lines(
-            CartLine.objects.filter(
-                cart__cashier=cashier, cart__status=CartStatus.ACTIVE
-            )
+    lines = _priced_lines(
+        CartLine.objects.filter(
+            cart__cashier=cashier, cart__status=CartStatus.ACTIVE
         ).select_related("cart")
     )
     if not lines:
