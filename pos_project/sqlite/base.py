@@ -14,6 +14,15 @@ for that one statement. An in-memory database (the tests) has no file to lock.
 A small write a transaction leaves to run after its commit (the live updates'
 bump: see accounts.live) runs here as its last statement instead, since after
 the commit it would have to queue for the lock again, behind every till.
+
+In WAL mode SQLite copies the log back into the database file (a checkpoint)
+as part of the commit that filled it past 1000 pages: several milliseconds of
+writing and syncing while the committing till still holds the lock file, and
+every till behind it waits. Here a connection checkpoints itself after every
+CHECKPOINT_EVERY write transactions, once it has let the next writer in. A
+passive checkpoint waits for no reader or writer: the tills go on writing to
+the log meanwhile. SQLite's own checkpoint stays as a backstop, at a larger
+log (AUTOCHECKPOINT_PAGES), for a process that writes much in few transactions.
 """
 
 import fcntl
@@ -30,6 +39,11 @@ WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 # as the transaction's last statement instead (see the module's doc).
 WRITE_BEFORE_COMMIT = "write_before_commit"
 
+# Checkpoints (see the module's doc): one passive checkpoint per this many
+# write transactions of a connection, and SQLite's own past this many pages.
+CHECKPOINT_EVERY = 100
+AUTOCHECKPOINT_PAGES = 10_000
+
 
 def _queue_autocommit_writes(execute, sql, params, many, context):
     """An execute wrapper: a write in autocommit mode waits for the lock."""
@@ -42,17 +56,25 @@ def _queue_autocommit_writes(execute, sql, params, many, context):
         return execute(sql, params, many, context)
     db._wait_for_writers()
     try:
-        return execute(sql, params, many, context)
+        result = execute(sql, params, many, context)
     finally:
         db._let_writers_in()
+    db._count_write()
+    return result
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _writer_lock = None  # the lock file's descriptor while a transaction holds it
+    _writes = 0  # write transactions since this connection's last checkpoint
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.execute_wrappers.append(_queue_autocommit_writes)
+
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        connection.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")
+        return connection
 
     def _start_transaction_under_autocommit(self):
         self._wait_for_writers()
@@ -63,11 +85,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
             raise
 
     def _commit(self):
+        wrote = self._writer_lock is not None
         try:
             self._write_before_commit()
-            return super()._commit()
+            result = super()._commit()
         finally:
             self._let_writers_in()
+        if wrote:
+            self._count_write()
+        return result
 
     def _write_before_commit(self):
         early = [
@@ -114,3 +140,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self._writer_lock is not None:
             descriptor, self._writer_lock = self._writer_lock, None
             os.close(descriptor)  # closing it releases the lock
+
+    def _count_write(self):
+        """After a write, with the lock file let go: checkpoint every so often."""
+        self._writes += 1
+        if self._writes < CHECKPOINT_EVERY or self.is_in_memory_db():
+            return
+        self._writes = 0
+        try:
+            self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except Exception:
+            # The write is done; SQLite's own checkpoint is the backstop.
+            log.exception("A WAL checkpoint failed")
