@@ -3,6 +3,7 @@
     .venv/bin/python bench/checkout.py                  # SQLite and PostgreSQL
     .venv/bin/python bench/checkout.py --db sqlite --seconds 10
     .venv/bin/python bench/checkout.py --htmx   # post as the till's page does
+    .venv/bin/python bench/checkout.py --workers 4   # gunicorn's sync workers
 
 Each cashier signs in, opens a shift, then repeatedly scans one product and
 checks out with cash, exactly as the till's forms do. Two runs per database:
@@ -261,7 +262,7 @@ def bench(db, clients, seconds, workers, htmx=False):
                 f"per_s={len(timings) / wall:.1f} p50_ms={percentile(ms, 0.5):.1f} "
                 f"p95_ms={percentile(ms, 0.95):.1f} p99_ms={percentile(ms, 0.99):.1f} "
                 f"mean_ms={statistics.fmean(ms) if ms else float('nan'):.1f} "
-                f"errors={len(errors)}" + (" htmx=1" if htmx else "")
+                f"errors={len(errors)} workers={workers}" + (" htmx=1" if htmx else "")
             )
             if errors:
                 print(f"  first errors: {errors[:3]}", file=sys.stderr)
@@ -274,12 +275,28 @@ def bench(db, clients, seconds, workers, htmx=False):
     return lines
 
 
+def default_workers(db):
+    """Gunicorn's sync workers for a database (docs/performance.md measures it).
+
+    SQLite: one per core, as docs/setup.md advises. Its writes go one at a
+    time, and more workers than cores only preempt the one holding the lock.
+    PostgreSQL: two per core; its server needs the cores too, and fewer
+    workers did no better.
+    """
+    cores = os.cpu_count() or 1
+    return cores if db == "sqlite" else 2 * cores
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="gunicorn sync workers (default: per core, 1 on SQLite, 2 on PostgreSQL)",
+    )
     parser.add_argument(
         "--htmx", action="store_true", help="post as the till's page does (htmx)"
     )
@@ -287,7 +304,8 @@ def main():
     databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     summary = []
     for db in databases:
-        summary += bench(db, args.clients, args.seconds, args.workers, args.htmx)
+        workers = args.workers or default_workers(db)
+        summary += bench(db, args.clients, args.seconds, workers, args.htmx)
     print()
     for line in summary:
         print(line)
