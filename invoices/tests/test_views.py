@@ -348,6 +348,19 @@ def test_a_draft_offers_issue_and_no_payment(manager_client, manager):
     assert url("invoice_void", draft) not in page
 
 
+def test_a_draft_shows_what_will_be_due_not_a_balance_owed(
+    manager_client, manager, invoice
+):
+    draft = make_invoice(by=manager, issue=False)
+    balance = re.compile(r'<dd class="([^"]*)" data-testid="balance">')
+    page = html(manager_client.get(url("invoice_detail", draft)))
+    assert "Due when issued" in page
+    assert "text-danger" not in balance.search(page).group(1)
+    owed = html(manager_client.get(url("invoice_detail", invoice)))
+    assert "Due when issued" not in owed
+    assert "text-danger" in balance.search(owed).group(1)
+
+
 def test_a_credit_note_page_links_to_its_invoice(manager_client, invoice, manager):
     note = services.credit_invoice(
         invoice, [line(unit_price="10.00")], by=manager, reason="Late"
