@@ -11,6 +11,8 @@ from accounts.models import Role, TaxRate, User
 from . import services
 from .models import Category, Product, StockMove, Supplier
 
+CHUNK = 10_000  # rows per statement where the values go in a list
+
 PHONE_MODELS = [
     "iPhone 11",
     "iPhone 12",
@@ -250,9 +252,10 @@ def load(options, out):
         )
         lines.append(services.StockLine(product.pk, quantity))
     moves = services.record_opening_stock(lines, by=owner)
-    StockMove.objects.filter(pk__in=[m.pk for m in moves]).update(
-        created_at=timezone.now() - timedelta(days=90)
-    )
+    opened = timezone.now() - timedelta(days=90)
+    for start in range(0, len(moves), CHUNK):  # values per statement are limited
+        chunk = [move.pk for move in moves[start : start + CHUNK]]
+        StockMove.objects.filter(pk__in=chunk).update(created_at=opened)
     _receive_some(rng, suppliers, manager)
     out(f"Products: {Product.objects.count()} in {len(categories)} categories.")
 

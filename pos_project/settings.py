@@ -128,6 +128,20 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # running them, which cost 0.2 s per sales report query and 9 s for the
     # repair revenue page, far more than it saved (docs/performance.md).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # Values bound on the server, and statements prepared once a connection has
+    # run them five times (psycopg's threshold): a till's statements are then
+    # parsed and planned once per worker, not once per sale
+    # (pos_project/postgresql/base.py, docs/performance.md). Prepared
+    # statements off for a connection pooler that cannot keep them (PgBouncer
+    # before 1.21 in transaction mode).
+    DATABASES["default"]["ENGINE"] = "pos_project.postgresql"
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "server_side_binding", env.bool("POSTGRES_SERVER_SIDE_BINDING", default=True)
+    )
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "prepare_threshold",
+        5 if env.bool("POSTGRES_PREPARED_STATEMENTS", default=True) else None,
+    )
 # Connections are kept between requests, SQLite's too: opening one (and setting
 # its pragmas) costs more than a checkout's queries.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
