@@ -4,6 +4,7 @@
     .venv/bin/python bench/checkout.py --db sqlite --seconds 10
     .venv/bin/python bench/checkout.py --htmx   # post as the till's page does
     .venv/bin/python bench/checkout.py --workers 4   # gunicorn's sync workers
+    .venv/bin/python bench/checkout.py --perf        # and count instructions
 
 Each cashier signs in, opens a shift, then repeatedly scans one product and
 checks out with cash, exactly as the till's forms do. Two runs per database:
@@ -14,6 +15,12 @@ scan is answered with a redirect); with it, as the till's page does (htmx:
 the cart panel comes back). Only the checkout request is timed. The last
 lines are one summary per run:
   checkout db=postgres mode=closed clients=10 per_s=... p50_ms=... ...
+
+With --perf, Linux's `perf stat` counts the instructions the whole machine
+ran during each run (gunicorn, the database and these cashiers), and the
+summary adds them per scan and checkout (`minsn=`, millions). Unlike the
+rate, that count hardly moves with what else the machine is doing, or with a
+virtual machine's changing speed: compare code by it.
 """
 
 import argparse
@@ -23,6 +30,7 @@ import random
 import re
 import secrets
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -235,6 +243,31 @@ def run(cashiers, seconds, paced):
     return timings, errors, time.perf_counter() - started
 
 
+class InstructionCount:
+    """Instructions run on every core meanwhile, by `perf stat -a` (or None)."""
+
+    def __enter__(self):
+        self.value = None
+        self.perf = subprocess.Popen(
+            ["perf", "stat", "-a", "-x,", "-e", "instructions"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(0.2)  # perf has its counters open
+        return self
+
+    def __exit__(self, *exc):
+        self.perf.send_signal(signal.SIGINT)
+        _, report = self.perf.communicate(timeout=30)
+        for row in report.splitlines():
+            fields = row.split(",")
+            if len(fields) > 2 and fields[2].startswith("instructions"):
+                self.value = int(fields[0]) if fields[0].isdigit() else None
+        if self.value is None:
+            print(f"  perf counted nothing: {report.strip()[:200]}", file=sys.stderr)
+
+
 def percentile(values, share):
     if not values:
         return float("nan")
@@ -242,7 +275,7 @@ def percentile(values, share):
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def bench(db, clients, seconds, workers, htmx=False):
+def bench(db, clients, seconds, workers, htmx=False, perf=False):
     workdir = Path(tempfile.mkdtemp(prefix="pos-bench-"))
     env = environment(db, workdir)
     prepare(db, env, clients)
@@ -255,14 +288,21 @@ def bench(db, clients, seconds, workers, htmx=False):
         for cashier in cashiers:  # warm up every worker and connection
             cashier.sell_once()
         for mode, paced in (("closed", False), ("paced", True)):
-            timings, errors, wall = run(cashiers, seconds, paced)
+            if perf:
+                with InstructionCount() as counted:
+                    timings, errors, wall = run(cashiers, seconds, paced)
+            else:
+                timings, errors, wall = run(cashiers, seconds, paced)
             ms = [t * 1000 for t in timings]
+            extra = " htmx=1" if htmx else ""
+            if perf and counted.value and timings:
+                extra += f" minsn={counted.value / len(timings) / 1e6:.1f}"
             line = (
                 f"checkout db={db} mode={mode} clients={clients} "
                 f"per_s={len(timings) / wall:.1f} p50_ms={percentile(ms, 0.5):.1f} "
                 f"p95_ms={percentile(ms, 0.95):.1f} p99_ms={percentile(ms, 0.99):.1f} "
                 f"mean_ms={statistics.fmean(ms) if ms else float('nan'):.1f} "
-                f"errors={len(errors)} workers={workers}" + (" htmx=1" if htmx else "")
+                f"errors={len(errors)} workers={workers}{extra}"
             )
             if errors:
                 print(f"  first errors: {errors[:3]}", file=sys.stderr)
@@ -300,12 +340,17 @@ def main():
     parser.add_argument(
         "--htmx", action="store_true", help="post as the till's page does (htmx)"
     )
+    parser.add_argument(
+        "--perf",
+        action="store_true",
+        help="count the machine's instructions per checkout (Linux perf)",
+    )
     args = parser.parse_args()
     databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     summary = []
     for db in databases:
         workers = args.workers or default_workers(db)
-        summary += bench(db, args.clients, args.seconds, workers, args.htmx)
+        summary += bench(db, args.clients, args.seconds, workers, args.htmx, args.perf)
     print()
     for line in summary:
         print(line)
