@@ -1,6 +1,7 @@
 """Demo data for inventory: a phone and computer repair shop's catalogue and stock."""
 
 import random
+from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 from accounts.models import Role, TaxRate, User
 
 from . import services
-from .models import Category, Product, StockMove, Supplier
+from .models import Category, GoodsReceipt, Product, StockMove, Supplier
 
 CHUNK = 10_000  # rows per statement where the values go in a list
 
@@ -290,3 +291,41 @@ def _receive_some(rng, suppliers, by):
         when = timezone.now() - timedelta(days=days_ago)
         type(receipt).objects.filter(pk=receipt.pk).update(created_at=when)
         StockMove.objects.for_document(receipt).update(created_at=when)
+
+
+def restock_low(rng, by, *, when=None, leave=0):
+    """A delivery of what sales and repairs ran low, as a shop that keeps up gets.
+
+    The products whose low-stock alert went out (sold or fitted down to their
+    reorder level) come back to about three times that level; `leave` of them,
+    picked at random, are still to be ordered. (The few the catalogue starts
+    with low stay so: the low-stock page has something to show.) `when` dates
+    the delivery in the past; without it, it arrives now.
+    """
+    alerted = (
+        Product.objects.low_stock()
+        .filter(low_stock_alerted=True)
+        .exclude(supplier=None)
+        .order_by("pk")
+    )
+    low = list(alerted)
+    kept = set(rng.sample(low, k=min(leave, len(low))))
+    by_supplier = defaultdict(list)
+    for product in low:
+        if product not in kept:
+            wanted = 3 * max(product.reorder_level, 1) + rng.randint(0, 5)
+            by_supplier[product.supplier].append(
+                services.StockLine(
+                    product, wanted - product.on_hand, product.cost_price
+                )
+            )
+    for supplier, lines in by_supplier.items():
+        receipt = services.receive_stock(
+            lines,
+            by=by,
+            supplier=supplier,
+            supplier_reference=f"PO-{rng.randint(10000, 99999)}",
+        )
+        if when is not None:
+            GoodsReceipt.objects.filter(pk=receipt.pk).update(created_at=when)
+            StockMove.objects.for_document(receipt).update(created_at=when)

@@ -10,8 +10,14 @@ from .models import Product
 
 @shared_task
 def alert_low_stock(product_ids):
-    """Tell Admins, in the app and by email, that these products ran low."""
-    products = list(Product.objects.filter(pk__in=product_ids).order_by("name"))
+    """Tell Admins, in the app and by email, that these products ran low.
+
+    Those restocked above their reorder level since (a delivery booked before
+    a queued alert went out) are left out: they need nothing.
+    """
+    products = list(
+        Product.objects.low_stock().filter(pk__in=product_ids).order_by("name")
+    )
     if not products:
         return
     recipients = list(managers())

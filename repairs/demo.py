@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import PaymentMethod, Role, TaxRate, User
 from customers.models import Customer
 from inventory import services as stock
+from inventory.demo import restock_low
 from inventory.models import Category, Product, StockMove, Supplier
 from invoices.models import Invoice, Payment
 from invoices.services import record_payment
@@ -77,6 +78,9 @@ def _load(options, out, technician, front_desk, manager, customers):
     for repair in past:
         _past_repair(repair, rng, parts, customers, technician=technician, desk=manager)
     _current_tickets(fresh, rng, parts, customers, technician, front_desk, manager)
+    # This morning's delivery of the parts the repairs used up; a few are still
+    # to be ordered, so the alerts have something to show.
+    restock_low(rng, manager, leave=4)
     forget_index()
     out(f"Repairs: {len(past)} past repairs, {Ticket.objects.open().count()} open.")
 

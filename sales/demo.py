@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import PaymentMethod, Role, Sequence, ShopSettings, User
 from customers.models import Customer
+from inventory.demo import restock_low
 from inventory.models import Product, StockMove
 from invoices.models import (
     Invoice,
@@ -37,6 +38,7 @@ from .services import ReturnInput, Tender
 from .totals import rebuild as rebuild_totals
 
 DAYS = 90
+RESTOCK_EVERY = 7  # days between the demo shop's deliveries
 
 
 def add_arguments(parser):
@@ -82,11 +84,15 @@ def load(options, out):
     total = options.get("sales") or 600
     per_day = max(total // DAYS, 1)
     made = 0
+    tz = timezone.get_current_timezone()
     for days_ago in range(DAYS, 0, -1):
         if made >= total:
             break
         cashier = rng.choice(cashiers)
         day = timezone.localdate() - timedelta(days=days_ago)
+        if days_ago % RESTOCK_EVERY == 0:
+            # The week's delivery, before the shop opens.
+            restock_low(rng, manager, when=datetime.combine(day, time(8, 0), tz))
         shift = services.open_shift(by=cashier, opening_float="100.00")
         sales = []
         for _ in range(min(per_day + rng.randint(-2, 3), total - made)):

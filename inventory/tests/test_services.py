@@ -196,6 +196,22 @@ def test_restocking_rearms_the_alert(
     ]
 
 
+def test_an_alert_overtaken_by_a_delivery_is_not_sent(
+    stocked, staff, django_capture_on_commit_callbacks, mailoutbox
+):
+    # The alert goes out after the sale commits (on a worker, maybe later): by
+    # then the product may be back on the shelf.
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.take_stock([StockLine(stocked, 8)], by=staff["cashier"])
+    services.receive_stock(
+        [StockLine(stocked, 10, "8.00")], by=staff["manager"], supplier=stocked.supplier
+    )
+    for callback in callbacks:
+        callback()
+    assert not Notification.objects.filter(kind="low_stock").exists()
+    assert mailoutbox == []
+
+
 def test_staying_above_the_reorder_level_alerts_nobody(
     stocked, staff, django_capture_on_commit_callbacks, mailoutbox
 ):

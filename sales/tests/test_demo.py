@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import Sequence
+from inventory.models import GoodsReceipt, Product
 from invoices.models import Invoice, InvoiceKind, InvoiceStatus, Payment
 from sales.demo import DAYS
 from sales.models import Return, Sale, SaleLine, SaleStatus, Shift, ShiftStatus
@@ -32,6 +33,13 @@ def test_the_full_demo_shop_loads_with_sales_shifts_returns_and_invoices(db):
     assert {"cash", "card"} <= methods
     call_command("check_stock", stdout=StringIO())
     assert "Demo logins" in out.getvalue()
+    # Weekly deliveries restock what sales and repairs ran low; at most four
+    # products are left whose low-stock alert went out and are still to order.
+    weeks = GoodsReceipt.objects.filter(
+        created_at__gte=timezone.now() - timedelta(days=DAYS)
+    ).dates("created_at", "week")
+    assert len(weeks) >= 8
+    assert 1 <= Product.objects.low_stock().filter(low_stock_alerted=True).count() <= 4
 
 
 def test_bulk_sale_lines_add_up_to_the_cent_with_gapless_numbers(db):
