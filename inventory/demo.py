@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from accounts.models import Role, TaxRate, User
+from accounts.models import Notification, Role, TaxRate, User
 
 from . import services
 from .models import Category, GoodsReceipt, Product, StockMove, Supplier
@@ -297,10 +297,11 @@ def restock_low(rng, by, *, when=None, leave=0):
     """A delivery of what sales and repairs ran low, as a shop that keeps up gets.
 
     The products whose low-stock alert went out (sold or fitted down to their
-    reorder level) come back to about three times that level; `leave` of them,
-    picked at random, are still to be ordered. (The few the catalogue starts
-    with low stay so: the low-stock page has something to show.) `when` dates
-    the delivery in the past; without it, it arrives now.
+    reorder level) come back to about three times that level, and the alerts
+    about them count as read; `leave` of them, picked at random, are still to
+    be ordered. (The few the catalogue starts with low stay so: the low-stock
+    page has something to show.) `when` dates the delivery in the past;
+    without it, it arrives now.
     """
     alerted = (
         Product.objects.low_stock()
@@ -329,3 +330,13 @@ def restock_low(rng, by, *, when=None, leave=0):
         if when is not None:
             GoodsReceipt.objects.filter(pk=receipt.pk).update(created_at=when)
             StockMove.objects.for_document(receipt).update(created_at=when)
+    # The Admin ordered from the alerts that are out already (those still
+    # queued are dropped when they find the product restocked).
+    restocked = [
+        line.product.get_absolute_url()
+        for lines in by_supplier.values()
+        for line in lines
+    ]
+    Notification.objects.unread().filter(kind="low_stock", url__in=restocked).update(
+        read_at=timezone.now()
+    )
