@@ -806,6 +806,8 @@ def test_the_same_intake_sent_at_once_books_one_ticket(race):
 
     results = race(5, book)
 
-    assert sorted(results) == [200, 200, 200, 200, 201]
+    # A thread that raised (or hung) shows its exception (or None), not a
+    # TypeError from sorting it among the status codes.
+    assert sorted(map(repr, results)) == ["200", "200", "200", "200", "201"], results
     assert Ticket.objects.count() == 1
     assert Payment.objects.get().amount == Decimal("10.00")
