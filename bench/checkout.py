@@ -346,6 +346,8 @@ def main():
         help="count the machine's instructions per checkout (Linux perf)",
     )
     args = parser.parse_args()
+    if args.perf and shutil.which("perf") is None:
+        parser.error("--perf needs Linux's perf (Debian: apt-get install linux-perf)")
     databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     summary = []
     for db in databases:
