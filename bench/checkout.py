@@ -244,10 +244,16 @@ def run(cashiers, seconds, paced):
 
 
 class InstructionCount:
-    """Instructions run on every core meanwhile, by `perf stat -a` (or None)."""
+    """Instructions run on every core meanwhile, by `perf stat -a` (or None,
+    also when not `enabled`)."""
+
+    def __init__(self, enabled):
+        self.enabled = enabled
+        self.value = None
 
     def __enter__(self):
-        self.value = None
+        if not self.enabled:
+            return self
         self.perf = subprocess.Popen(
             ["perf", "stat", "-a", "-x,", "-e", "instructions"],
             stdout=subprocess.DEVNULL,
@@ -258,6 +264,8 @@ class InstructionCount:
         return self
 
     def __exit__(self, *exc):
+        if not self.enabled:
+            return
         self.perf.send_signal(signal.SIGINT)
         _, report = self.perf.communicate(timeout=30)
         for row in report.splitlines():
@@ -288,14 +296,11 @@ def bench(db, clients, seconds, workers, htmx=False, perf=False):
         for cashier in cashiers:  # warm up every worker and connection
             cashier.sell_once()
         for mode, paced in (("closed", False), ("paced", True)):
-            if perf:
-                with InstructionCount() as counted:
-                    timings, errors, wall = run(cashiers, seconds, paced)
-            else:
+            with InstructionCount(enabled=perf) as counted:
                 timings, errors, wall = run(cashiers, seconds, paced)
             ms = [t * 1000 for t in timings]
             extra = " htmx=1" if htmx else ""
-            if perf and counted.value and timings:
+            if counted.value and timings:
                 extra += f" minsn={counted.value / len(timings) / 1e6:.1f}"
             line = (
                 f"checkout db={db} mode={mode} clients={clients} "

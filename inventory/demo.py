@@ -288,9 +288,13 @@ def _receive_some(rng, suppliers, by):
             supplier=suppliers["parts"],
             supplier_reference=f"MPD-{rng.randint(10000, 99999)}",
         )
-        when = timezone.now() - timedelta(days=days_ago)
-        type(receipt).objects.filter(pk=receipt.pk).update(created_at=when)
-        StockMove.objects.for_document(receipt).update(created_at=when)
+        _backdate_receipt(receipt, timezone.now() - timedelta(days=days_ago))
+
+
+def _backdate_receipt(receipt, when):
+    """Move a delivery and its stock moves to the moment it came in."""
+    GoodsReceipt.objects.filter(pk=receipt.pk).update(created_at=when)
+    StockMove.objects.for_document(receipt).update(created_at=when)
 
 
 def restock_low(rng, by, *, when=None, leave=0):
@@ -303,13 +307,12 @@ def restock_low(rng, by, *, when=None, leave=0):
     page has something to show.) `when` dates the delivery in the past;
     without it, it arrives now.
     """
-    alerted = (
+    low = list(
         Product.objects.low_stock()
         .filter(low_stock_alerted=True)
         .exclude(supplier=None)
         .order_by("pk")
     )
-    low = list(alerted)
     kept = set(rng.sample(low, k=min(leave, len(low))))
     by_supplier = defaultdict(list)
     for product in low:
@@ -328,8 +331,7 @@ def restock_low(rng, by, *, when=None, leave=0):
             supplier_reference=f"PO-{rng.randint(10000, 99999)}",
         )
         if when is not None:
-            GoodsReceipt.objects.filter(pk=receipt.pk).update(created_at=when)
-            StockMove.objects.for_document(receipt).update(created_at=when)
+            _backdate_receipt(receipt, when)
     # The Admin ordered from the alerts that are out already (those still
     # queued are dropped when they find the product restocked).
     restocked = [
