@@ -21,7 +21,6 @@ VIEWPORTS = {
     "tablet": {"width": 820, "height": 1180},
     "phone": {"width": 390, "height": 844},
 }
-CDN = "https://cdn.jsdelivr.net/**"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -212,12 +211,9 @@ def open_page(browser):
     """open_page(viewport): a page in a fresh context, closed after the test."""
     contexts = []
 
-    def open_(viewport="till", block_cdn=True):
+    def open_(viewport="till"):
         context = browser.new_context(viewport=VIEWPORTS[viewport])
         contexts.append(context)
-        if block_cdn:
-            # As in a shop whose internet is down: every CDN request fails.
-            context.route(CDN, lambda route: route.abort("internetdisconnected"))
         return context.new_page()
 
     yield open_

@@ -1,4 +1,5 @@
-"""Front-end libraries: served from a public CDN with SRI, with local fallbacks.
+"""Front-end libraries: served from static/vendor/, or from a public CDN with
+SRI where the shop turns it on (STATIC_CDN), falling back to the local copies.
 
 Each file in static/vendor/ is byte-for-byte the CDN's file, so one SRI hash
 covers both; a test recomputes every hash from the local copy.
@@ -6,7 +7,9 @@ covers both; a test recomputes every hash from the local copy.
 
 from dataclasses import dataclass
 
-CDN = "https://cdn.jsdelivr.net/npm"
+# The Content-Security-Policy allows this origin when STATIC_CDN is on.
+CDN_ORIGIN = "https://cdn.jsdelivr.net"
+CDN = f"{CDN_ORIGIN}/npm"
 
 
 @dataclass(frozen=True)

@@ -215,9 +215,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
-# Bootstrap, htmx and Chart.js come from this CDN with SRI, falling back to
-# static/vendor/. Set ASSETS_CDN=off for a shop that must never reach out.
-ASSETS_CDN = env.bool("ASSETS_CDN", default=True)
+# Bootstrap, its icons, htmx and Chart.js are served from static/vendor/, so
+# pages look and work the same when the internet is down. STATIC_CDN=true
+# loads them from a public CDN with SRI instead (falling back to the local
+# copies), and the Content-Security-Policy then allows that CDN.
+STATIC_CDN = env.bool("STATIC_CDN", default=False)
 
 # Security. Every secure default follows DEBUG and can be set on its own.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

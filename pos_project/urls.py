@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("pos_project.api_urls")),
     path("healthz", views.health, name="health"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(live.POLL_PATH.lstrip("/"), live.poll, name="live"),
 ]
 

@@ -1,5 +1,7 @@
 """Browser tests in Debian's Chromium: sign-in, navigation, assets offline."""
 
+import re
+
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -97,28 +99,19 @@ def test_a_wrong_password_shows_a_clear_message(open_page, live_server, shop):
     )
 
 
-def test_the_chart_renders_with_the_cdn_unreachable(
-    open_page, live_server, shop, artifacts
-):
-    UserFactory(username="boss", role=Role.ADMIN)
-    page = open_page(block_cdn=True)
-    failed = []
-    page.on("requestfailed", lambda request: failed.append(request.url))
-    sign_in(page, live_server, "boss")
-    page.wait_for_function(
-        "document.getElementById('sign-in-chart').chart !== undefined"
-    )
+def assert_styled_by_the_local_copies(page):
     assert page.evaluate("typeof window.Chart") == "function"
     assert page.evaluate("typeof window.htmx") == "object"
     assert page.evaluate("typeof window.bootstrap") == "object"
-    # Bootstrap's stylesheet came from the local copy: the navbar is dark.
+    # Bootstrap's stylesheet is there: the navbar is dark, <body class="d-flex">
+    # a flex box.
     background = page.evaluate(
         "getComputedStyle(document.querySelector('.navbar')).backgroundColor"
     )
     assert background == "rgb(33, 37, 41)"
-    # Icons came from the local copy too.
+    assert page.evaluate("getComputedStyle(document.body).display") == "flex"
+    # Icons too.
     assert page.evaluate("document.fonts.check('16px bootstrap-icons')")
-    assert any("cdn.jsdelivr.net" in url for url in failed)
     # The chart drew this sign-in as today's bar.
     assert (
         page.evaluate(
@@ -126,4 +119,36 @@ def test_the_chart_renders_with_the_cdn_unreachable(
         )
         == 1
     )
-    page.screenshot(path=artifacts / "home-chart-offline.png", full_page=True)
+
+
+def test_pages_are_styled_offline_and_ask_nothing_from_outside(
+    open_page, live_server, shop, artifacts
+):
+    UserFactory(username="boss", role=Role.ADMIN)
+    page = open_page()
+    # As in a shop whose internet is down: only this machine answers.
+    page.context.route(
+        re.compile(r"^https?://(?!(127\.0\.0\.1|localhost)[:/])"),
+        lambda route: route.abort("internetdisconnected"),
+    )
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    sign_in(page, live_server, "boss")
+    page.wait_for_function(
+        "() => document.getElementById('sign-in-chart').chart !== undefined"
+    )
+    assert_styled_by_the_local_copies(page)
+    page.screenshot(path=artifacts / "home-offline.png", full_page=True)
+    outside = [url for url in requested if not url.startswith(live_server.url)]
+    assert not outside
+    assert any("/static/vendor/bootstrap-5.3.8/" in url for url in requested)
+
+
+def test_the_browser_finds_the_favicon(open_page, live_server, shop):
+    page = open_page()
+    page.goto(f"{live_server.url}/sign-in/")
+    icon = page.locator("link[rel=icon]").get_attribute("href")
+    assert page.request.get(f"{live_server.url}{icon}").ok
+    response = page.request.get(f"{live_server.url}/favicon.ico")
+    assert response.ok
+    assert response.headers["content-type"].startswith("image/")

@@ -54,15 +54,15 @@ def day_or_time(value):
 
 @register.simple_tag
 def vendor_css(name):
-    """A stylesheet from the CDN with SRI, switching to the local copy on error."""
+    """A stylesheet from static/vendor/; with STATIC_CDN on, from the CDN with
+    SRI, switched to the local copy by cdn-fallback.js if it did not load."""
     asset = ASSETS[name]
     local = static(asset.local)
-    if not settings.ASSETS_CDN:
+    if not settings.STATIC_CDN:
         return format_html('<link rel="stylesheet" href="{}">', local)
     return format_html(
         '<link rel="stylesheet" href="{}" integrity="{}" crossorigin="anonymous" '
-        "onerror=\"this.onerror=null;this.removeAttribute('integrity');"
-        "this.href='{}'\">",
+        'data-local="{}">',
         asset.cdn_url,
         asset.integrity,
         local,
@@ -71,19 +71,18 @@ def vendor_css(name):
 
 @register.simple_tag
 def vendor_js(name):
-    """A script from the CDN with SRI, then the local copy if it did not load."""
+    """A script from static/vendor/; with STATIC_CDN on, from the CDN with SRI,
+    then the local copy if it did not load (static/js/cdn-fallback.js)."""
     asset = ASSETS[name]
     local = static(asset.local)
-    if not settings.ASSETS_CDN:
+    if not settings.STATIC_CDN:
         return format_html('<script src="{}"></script>', local)
-    # document.write keeps the fallback synchronous, so scripts after it still
-    # find the library defined.
     return format_html(
         '<script src="{}" integrity="{}" crossorigin="anonymous"></script>'
-        "<script>window.{} || document.write('<script src=\"{}\"><\\/script>')"
-        "</script>",
+        '<script src="{}" data-probe="{}" data-local="{}"></script>',
         asset.cdn_url,
         asset.integrity,
+        static("js/cdn-fallback.js"),
         asset.probe,
         local,
     )

@@ -21,25 +21,35 @@ def test_htmx_is_pinned_to_the_2_0_series():
     assert ASSETS["htmx"].version.startswith("2.0.")
 
 
-def test_scripts_load_from_the_cdn_with_sri_and_fall_back_to_the_local_copy():
-    html = Template('{% vendor_js "htmx" %}').render(Context())
-    assert 'src="https://cdn.jsdelivr.net/npm/htmx.org@2.0.11/dist/htmx.min.js"' in html
-    assert f'integrity="{ASSETS["htmx"].integrity}"' in html
-    assert 'crossorigin="anonymous"' in html
-    assert "window.htmx || document.write" in html
-    assert "/static/vendor/htmx-2.0.11/htmx.min.js" in html
-
-
-def test_stylesheets_switch_to_the_local_copy_on_error():
-    html = Template('{% vendor_css "bootstrap-css" %}').render(Context())
-    assert "onerror=" in html
-    assert "/static/vendor/bootstrap-5.3.8/bootstrap.min.css" in html
-
-
-def test_without_the_cdn_only_local_copies_are_used(settings):
-    settings.ASSETS_CDN = False
+def test_by_default_only_the_local_copies_are_used():
     html = Template('{% vendor_js "chartjs" %}{% vendor_css "bootstrap-css" %}').render(
         Context()
     )
     assert "cdn.jsdelivr.net" not in html
-    assert "/static/vendor/chartjs-4.6.1/chart.umd.min.js" in html
+    assert '<script src="/static/vendor/chartjs-4.6.1/chart.umd.min.js">' in html
+    assert '<link rel="stylesheet" href="/static/vendor/bootstrap-5.3.8/' in html
+
+
+def test_with_the_cdn_on_scripts_load_from_it_with_sri_then_the_local_copy(
+    settings,
+):
+    settings.STATIC_CDN = True
+    html = Template('{% vendor_js "htmx" %}').render(Context())
+    assert 'src="https://cdn.jsdelivr.net/npm/htmx.org@2.0.11/dist/htmx.min.js"' in html
+    assert f'integrity="{ASSETS["htmx"].integrity}"' in html
+    assert 'crossorigin="anonymous"' in html
+    # The fallback is a static script (the Content-Security-Policy runs no
+    # inline one), told which global to probe and where the local copy is.
+    assert (
+        '<script src="/static/js/cdn-fallback.js" data-probe="htmx" '
+        'data-local="/static/vendor/htmx-2.0.11/htmx.min.js"></script>'
+    ) in html
+
+
+def test_with_the_cdn_on_stylesheets_name_their_local_copy(settings):
+    settings.STATIC_CDN = True
+    html = Template('{% vendor_css "bootstrap-css" %}').render(Context())
+    assert "https://cdn.jsdelivr.net/npm/bootstrap@5.3.8/" in html
+    assert f'integrity="{ASSETS["bootstrap-css"].integrity}"' in html
+    assert 'data-local="/static/vendor/bootstrap-5.3.8/bootstrap.min.css"' in html
+    assert "onerror" not in html
