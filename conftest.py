@@ -2,6 +2,7 @@
 
 import importlib
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -219,3 +220,83 @@ def open_page(browser):
     yield open_
     for context in contexts:
         context.close()
+
+
+# Every browser test fails on a Content-Security-Policy violation, a console
+# error, an uncaught exception or a request for anything outside this machine
+# (such requests fail, as in a shop whose internet is down). A test that
+# provokes an error on purpose says so: browser_errors.allow(r"status of 409").
+
+OUTSIDE = re.compile(r"^(?:https?|wss?)://(?!(?:127\.0\.0\.1|localhost|\[::1\])[:/])")
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation(
+    `${event.disposition} ${event.effectiveDirective} refused ` +
+    `${event.blockedURI || "inline"} in ${event.sourceFile || event.documentURI}` +
+    `:${event.lineNumber} ${event.sample}`
+  );
+}, true);
+"""
+
+
+class BrowserErrors:
+    def __init__(self):
+        self.problems = []
+        self.allowed = []
+
+    def allow(self, pattern):
+        """Console errors and outside requests matching `pattern` (a regular
+        expression) are expected."""
+        self.allowed.append(re.compile(pattern))
+
+    def _allowed(self, text):
+        return any(pattern.search(text) for pattern in self.allowed)
+
+    def watch(self, context):
+        def console(message):
+            if message.type == "error" and not self._allowed(message.text):
+                self.problems.append(f"console error: {message.text}")
+
+        def uncaught(error):
+            self.problems.append(f"uncaught: {error}")
+
+        def watch_page(page):
+            page.on("console", console)
+            page.on("pageerror", uncaught)
+
+        def outside(request):
+            if OUTSIDE.match(request.url) and not self._allowed(request.url):
+                self.problems.append(f"request outside: {request.url}")
+
+        context.expose_function(
+            "__cspViolation", lambda text: self.problems.append(f"CSP: {text}")
+        )
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on("page", watch_page)
+        context.on("request", outside)
+        context.route(OUTSIDE, lambda route: route.abort("internetdisconnected"))
+        return context
+
+
+@pytest.fixture(autouse=True)
+def browser_errors(request, monkeypatch):
+    """Watches every browser context a test opens; fails the test on problems."""
+    errors = BrowserErrors()
+    if request.node.get_closest_marker("browser") is None:
+        yield errors
+        return
+    browser = request.getfixturevalue("browser")
+    new_context = browser.new_context
+
+    def watched_context(*args, **kwargs):
+        return errors.watch(new_context(*args, **kwargs))
+
+    def watched_page(*args, **kwargs):
+        return watched_context(*args, **kwargs).new_page()
+
+    monkeypatch.setattr(browser, "new_context", watched_context)
+    monkeypatch.setattr(browser, "new_page", watched_page)
+    yield errors
+    for context in browser.contexts:
+        context.close()
+    assert not errors.problems, "\n".join(errors.problems)
