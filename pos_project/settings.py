@@ -7,6 +7,9 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from pos_project import content_policy
+from pos_project.assets import CDN_ORIGIN
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -74,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The Content-Security-Policy header, and request.csp_nonce for templates.
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that a locked-out sign-in is answered before any view runs.
@@ -235,6 +240,18 @@ if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp) on every response, with a fresh nonce
+# for inline code (pos_project/content_policy.py, docs/setup.md).
+csp_directives = content_policy.directives(cdn=CDN_ORIGIN if STATIC_CDN else "")
+# CSP_REPORT_ONLY=true: the browser reports what the policy would block (in
+# its console) and blocks nothing, for a shop tracking down a problem.
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY = None
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": csp_directives}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": csp_directives}
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 
 # Email: printed to the console unless EMAIL_URL is set.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

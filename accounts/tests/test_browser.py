@@ -126,7 +126,8 @@ def test_pages_are_styled_offline_and_ask_nothing_from_outside(
 ):
     UserFactory(username="boss", role=Role.ADMIN)
     page = open_page()
-    # As in a shop whose internet is down: only this machine answers.
+    # As in a shop whose internet is down: only this machine answers (conftest
+    # also fails the test on any request to outside).
     page.context.route(
         re.compile(r"^https?://(?!(127\.0\.0\.1|localhost)[:/])"),
         lambda route: route.abort("internetdisconnected"),
@@ -142,6 +143,34 @@ def test_pages_are_styled_offline_and_ask_nothing_from_outside(
     outside = [url for url in requested if not url.startswith(live_server.url)]
     assert not outside
     assert any("/static/vendor/bootstrap-5.3.8/" in url for url in requested)
+
+
+def test_with_the_cdn_on_and_unreachable_the_local_copies_take_over(
+    open_page, live_server, shop, settings, browser_errors, artifacts
+):
+    from pos_project.assets import CDN_ORIGIN
+    from pos_project.content_policy import directives
+
+    settings.STATIC_CDN = True
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": directives(cdn=CDN_ORIGIN)}
+    # The CDN's files fail to load (conftest answers no request to outside).
+    browser_errors.allow(r"cdn\.jsdelivr\.net|ERR_INTERNET_DISCONNECTED")
+    UserFactory(username="boss", role=Role.ADMIN)
+    page = open_page()
+    failed = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    sign_in(page, live_server, "boss")
+    page.wait_for_function(
+        "() => document.getElementById('sign-in-chart').chart !== undefined"
+    )
+    assert_styled_by_the_local_copies(page)
+    assert {url.split("/npm/")[1].split("@")[0] for url in failed} == {
+        "bootstrap",
+        "bootstrap-icons",
+        "htmx.org",
+        "chart.js",
+    }
+    page.screenshot(path=artifacts / "home-cdn-unreachable.png", full_page=True)
 
 
 def test_the_browser_finds_the_favicon(open_page, live_server, shop):

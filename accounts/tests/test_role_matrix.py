@@ -305,7 +305,15 @@ def test_every_url_answers_each_role_as_the_table_says(world, settings):
         key = key_of(route, name)
         expected = expected_for(key)
         url = url_for(route, name, pattern, world)
-        seen = tuple(outcome(request(role, url)) for role in ROLES)
+        responses = [request(role, url) for role in ROLES]
+        seen = tuple(outcome(response) for response in responses)
         if seen != expected:
             mismatches.append(f"{url} ({key}): expected {expected}, got {seen}")
+        # Every page a browser shows carries the Content-Security-Policy.
+        if any(
+            response.get("Content-Type", "").startswith("text/html")
+            and "Content-Security-Policy" not in response
+            for response in responses
+        ):
+            mismatches.append(f"{url} ({key}): an HTML page without a policy")
     assert not mismatches, "\n".join(mismatches)

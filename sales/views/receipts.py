@@ -16,13 +16,13 @@ from django.contrib import messages
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import VIEW_SALES, perm_required, staff_required
 from accounts.models import PaperWidth, PaymentMethod, ShopSettings
 from invoices.documents import logo_data_uri, tax_breakdown
 from invoices.models import Payment
+from pos_project.content_policy import framed_by_own_pages
 from pos_project.money import document_totals, line_totals, to_money
 from pos_project.pdf import pdf_response, render_pdf, render_roll_pdf
 from pos_project.tasks import enqueue_on_commit
@@ -345,7 +345,7 @@ def sample_receipt(shop, *, paper, cashier):
 
 @require_GET
 @staff_required
-@xframe_options_sameorigin
+@framed_by_own_pages
 def preview(request):
     """A sample receipt with the shop's settings, or the form's unsaved values."""
     shop = preview_shop(request.GET)
