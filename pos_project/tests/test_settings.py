@@ -16,6 +16,9 @@ PRODUCTION_ENV = {
     "CSRF_TRUSTED_ORIGINS": "https://pos.example.com",
     "SECURE_PROXY_SSL_HEADER": "true",
     "REPAIR_PASSCODE_KEYS": "bXrWJ3mRTqzQ0Qe4k8Zxw3nS9vX2h0aL5cYjP7uF1dE=",
+    "SITE_URL": "https://pos.example.com",
+    "EMAIL_URL": "smtp+tls://pos:secret@smtp.example.com:587",
+    "CACHE_URL": "rediscache://127.0.0.1:6379/1",
 }
 # Variables the test run sets that production would not.
 TEST_ONLY = {
@@ -29,6 +32,9 @@ TEST_ONLY = {
     "ALLOWED_HOSTS",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "REPAIR_PASSCODE_KEYS",
+    "SITE_URL",
+    "EMAIL_URL",
+    "CACHE_URL",
 }
 
 
@@ -48,6 +54,22 @@ def test_deploy_checks_are_clean_with_production_settings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_checks_warn_of_what_production_left_at_its_default():
+    env = {
+        key: value
+        for key, value in PRODUCTION_ENV.items()
+        if key not in ("SITE_URL", "EMAIL_URL", "CACHE_URL")
+    }
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "http://127.0.0.1:8000" in output  # links in customers' emails
+    assert "console" in output  # emails printed instead of sent
+    assert "each worker" in output  # rate limits counted per process
+    for check_id in ("accounts.W001", "accounts.W002", "accounts.W003"):
+        assert check_id in output
 
 
 def test_production_refuses_to_start_without_a_secret_key():
