@@ -8,7 +8,7 @@ set -uo pipefail
 
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 fonts-dejavu-core)
 if [ "${1:-run}" = "test" ]; then
-  packages+=(chromium libatomic1 poppler-utils)
+  packages+=(chromium libatomic1 poppler-utils redis-server)
 fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

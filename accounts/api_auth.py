@@ -5,6 +5,8 @@ SHA-256 hash, so the database never holds a usable key. Browsers signed in to
 the app use their session instead (SessionAuthentication, after this class).
 """
 
+import contextlib
+import math
 from datetime import timedelta
 
 from django.utils import timezone
@@ -92,7 +94,15 @@ class ApiRateThrottle(SimpleRateThrottle):
     """Requests per token (per signed-in user for the session, per address for
     anonymous ones), at the `api` rate of REST_FRAMEWORK's DEFAULT_THROTTLE_RATES.
 
-    Counts live in the cache: several app servers need a shared one (CACHE_URL).
+    Counts live in the cache, which production shares between every worker and
+    app server (CACHE_URL on Redis; `check --deploy` warns otherwise). Each
+    period (a minute of "120/min") has a counter, raised with the cache's
+    atomic increment: DRF's own throttle reads a list of times and writes it
+    back, so requests arriving together on different workers overwrite each
+    other's count and more get through than the rate. The previous period
+    still counts for the part of it that overlaps the last `duration` seconds,
+    so a token cannot spend its rate at the end of one minute and again at the
+    start of the next. A refused request is not counted.
     """
 
     scope = "api"
@@ -105,3 +115,46 @@ class ApiRateThrottle(SimpleRateThrottle):
         else:
             ident = f"address-{self.get_ident(request)}"
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        period, into = divmod(self.now, self.duration)
+        current = f"{self.key}:{int(period)}"
+        # Kept for two periods: the next one still reads it as its previous.
+        self.cache.add(current, 0, 2 * self.duration)
+        try:
+            count = self.cache.incr(current)
+        except ValueError:
+            # Expired between add and incr: this request starts the count.
+            self.cache.add(current, 1, 2 * self.duration)
+            count = 1
+        self.previous = self.cache.get(f"{self.key}:{int(period) - 1}", 0)
+        self.elapsed = into / self.duration
+        if self.previous * (1 - self.elapsed) + count <= self.num_requests:
+            return True
+        # Taken back, so a client that keeps retrying is let in again as soon
+        # as its rate allows.
+        # (Expired meanwhile, there is nothing left to take back.)
+        with contextlib.suppress(ValueError):
+            self.cache.decr(current)
+        self.count = count - 1
+        return False
+
+    def wait(self):
+        """Seconds until one more request fits the rate."""
+        room = self.num_requests - 1
+        if self.count <= room and self.previous:
+            # Within this period, once enough of the previous one has passed.
+            needed = 1 - (room - self.count) / self.previous
+            seconds = (needed - self.elapsed) * self.duration
+        else:
+            # The next period, with this one's count weighing on it.
+            this_period = (1 - self.elapsed) * self.duration
+            needed = max(1 - room / self.count, 0) if self.count else 0
+            seconds = this_period + needed * self.duration
+        return max(math.ceil(seconds), 1)
