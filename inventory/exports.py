@@ -5,9 +5,9 @@ import tempfile
 from django.http import FileResponse
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from pos_project.spreadsheets import cell
 
 # The columns of the product spreadsheet, in order: export writes them and
 # import reads them (matching headers in any order). on_hand is written for
@@ -55,26 +55,19 @@ def product_workbook_response(products):
     for index, (_key, _label, width) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for _key, label, _width in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=label)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    sheet.append([cell(sheet, label, bold=True) for _key, label, _width in COLUMNS])
     money_columns = {5, 6}
     for product in products.iterator(chunk_size=2000):
-        row = []
-        for index, value in enumerate(product_row(product)):
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                # Text stays text: a name like "=HYPERLINK(...)" must not become
-                # a live formula in the manager's spreadsheet.
-                cell.data_type = "s"
-            if index in money_columns:
-                cell.number_format = MONEY_FORMAT
-            row.append(cell)
-        sheet.append(row)
+        sheet.append(
+            [
+                cell(
+                    sheet,
+                    value,
+                    number_format=MONEY_FORMAT if index in money_columns else None,
+                )
+                for index, value in enumerate(product_row(product))
+            ]
+        )
     # FileResponse streams the file and closes it when the download ends.
     spool = tempfile.TemporaryFile()  # noqa: SIM115
     workbook.save(spool)

@@ -24,6 +24,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import TaxRate
+from pos_project.spreadsheets import restore_text
 
 from .exports import COLUMNS
 from .models import Category, Product, ProductImport, Supplier
@@ -81,7 +82,8 @@ def _cell_text(value):
         return str(int(value))
     if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
-    return str(value).replace("\x00", "").strip()
+    # The export put a quote before a name beginning like a formula.
+    return restore_text(str(value).replace("\x00", "")).strip()
 
 
 def _keep(rows, line, cells):
@@ -114,7 +116,9 @@ def _read_csv(upload):
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         for line, cells in enumerate(reader, start=1):
-            if not _keep(rows, line, [cell.strip() for cell in cells]):
+            # The export put a quote before a name beginning like a formula.
+            cells = [restore_text(cell).strip() for cell in cells]
+            if not _keep(rows, line, cells):
                 break
     except csv.Error as exc:
         raise ValidationError(f"The CSV file cannot be read ({exc}).") from exc

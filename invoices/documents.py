@@ -22,14 +22,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter
 
 from accounts.access import VIEW_INVOICES, VIEW_RECEIVABLES, perm_required
 from accounts.models import ShopSettings
 from customers.models import Customer
 from pos_project.pdf import pdf_response, render_pdf
+from pos_project.spreadsheets import cell as _cell
 from pos_project.tasks import enqueue_on_commit
 
 from . import tasks
@@ -290,19 +290,6 @@ def currency_format() -> str:
     number = "#,##0" + ("." + "0" * places if places else "")
     symbol = settings.CURRENCY_SYMBOL.replace('"', "")
     return f'"{symbol}"{number};-"{symbol}"{number}'
-
-
-def _cell(sheet, value, *, number_format=None, bold=False):
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        # Text stays text: a customer called "=HYPERLINK(...)" must not become
-        # a live formula in the manager's spreadsheet.
-        cell.data_type = "s"
-    if number_format:
-        cell.number_format = number_format
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
 
 
 def receivables_workbook_response(report, filename, *, by):

@@ -23,6 +23,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from pos_project.pdf import render_pdf
+from pos_project.spreadsheets import safe_text, set_value
 
 from .base import DATE, DECIMAL, INT, MONEY, PERCENT, TEXT
 
@@ -51,19 +52,20 @@ PLAIN = {int, float, Decimal, date}  # stored as they are (not bool, datetime)
 
 
 def excel_value(value):
-    """What openpyxl can store: naive local datetimes, numbers, text; None
-    (no cell written at all) for empty text."""
+    """What openpyxl can store: naive local datetimes, numbers, text that no
+    spreadsheet reads as a formula (pos_project.spreadsheets); None (no cell
+    written at all) for empty text."""
     if type(value) is str:  # the most common values, the cheapest test first
-        return value or None
+        return safe_text(value) or None
     if type(value) in PLAIN:
         return value
     if isinstance(value, datetime):
         if timezone.is_aware(value):
             value = timezone.localtime(value)
         return value.replace(tzinfo=None)
-    if value is None or isinstance(value, (int, float, Decimal, date, str)):
+    if value is None or isinstance(value, (int, float, Decimal, date)):
         return value
-    return str(value)
+    return safe_text(str(value))
 
 
 def write_excel(report, rows, totals, params, *, shop, progress=None):
@@ -80,7 +82,7 @@ def write_excel(report, rows, totals, params, *, shop, progress=None):
     bold = Font(bold=True)
     header = []
     for column in report.columns:
-        cell = WriteOnlyCell(sheet, value=column.label)
+        cell = set_value(WriteOnlyCell(sheet), str(column.label))
         cell.font = bold
         if column.kind != TEXT:
             cell.alignment = Alignment(horizontal="right")
@@ -89,8 +91,10 @@ def write_excel(report, rows, totals, params, *, shop, progress=None):
     keys = [column.key for column in report.columns]
     # Only numbers and dates need a cell with a format: one per column, used
     # again on every row (a write-only sheet writes a row out as it is
-    # appended). Text goes as plain values. A new cell object per value was
-    # most of the time of a large export.
+    # appended). Text goes as plain values, neutralised by excel_value: openpyxl
+    # types a text that does not start with "=" as a string. A cell object per
+    # text value (of its own, or one per column passed again) cost a third
+    # more time of a large export.
     formatted = []
     for position, column in enumerate(report.columns):
         if column.kind in formats:
@@ -102,8 +106,7 @@ def write_excel(report, rows, totals, params, *, shop, progress=None):
         values = [excel_value(row.get(key)) for key in keys]
         for position, cell in formatted:
             if values[position] is not None:
-                cell.value = values[position]
-                values[position] = cell
+                values[position] = set_value(cell, values[position])
         sheet.append(values)
         done += 1
         if progress and done % PROGRESS_EVERY == 0:
@@ -114,7 +117,7 @@ def write_excel(report, rows, totals, params, *, shop, progress=None):
             value = totals.get(column.key) if column.total else None
             if position == 0 and value is None:
                 value = "Total"
-            cell = WriteOnlyCell(sheet, value=excel_value(value))
+            cell = set_value(WriteOnlyCell(sheet), excel_value(value))
             cell.font = bold
             if column.kind in formats and value != "Total":
                 cell.number_format = formats[column.kind]
@@ -130,7 +133,7 @@ def write_excel(report, rows, totals, params, *, shop, progress=None):
         *params.describe(),
         ("Rows", done),
     ]:
-        about.append([label, value])
+        about.append([set_value(WriteOnlyCell(about), v) for v in (label, value)])
     output = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it)
     workbook.save(output)
     output.seek(0)

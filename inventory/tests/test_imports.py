@@ -696,8 +696,64 @@ def test_an_exported_name_that_looks_like_a_formula_stays_text(manager_client):
     response = manager_client.get(reverse("inventory:product_export"))
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     names = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
-    assert names == ['=HYPERLINK("http://example.com","click")']
+    assert names == ['\'=HYPERLINK("http://example.com","click")']
     assert sheet["B2"].data_type == "s"
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/c","x")', "+1+2", "-2+3", "@SUM(1,2)"]
+
+
+@pytest.fixture
+def formula_products():
+    category = CategoryFactory(name="-Cables")
+    return [
+        ProductFactory(
+            name=formula,
+            sku=f"-F{index}",
+            barcode=f"+{index}",
+            description=f"\t{formula}",
+            category=category,
+            reorder_level=3,
+        )
+        for index, formula in enumerate(FORMULAS)
+    ]
+
+
+def test_no_cell_of_the_product_export_is_a_formula(manager_client, formula_products):
+    sheet = exported_workbook(manager_client).active
+    rows = list(sheet.iter_rows(min_row=2))
+    assert len(rows) == len(FORMULAS)
+    for row in rows:
+        for cell in row:
+            assert cell.data_type != "f", cell.coordinate
+            if isinstance(cell.value, str):
+                assert not cell.value.startswith(("=", "+", "-", "@", "\t", "\r"))
+    header = [cell.value for cell in sheet[1]]
+    for label in ("Sale price", "Cost price", "Reorder level"):
+        values = [row[header.index(label)].value for row in rows]
+        assert all(isinstance(value, int | float) for value in values), label
+    names = {row[header.index("Name")].value for row in rows}
+    assert names == {"'" + formula for formula in FORMULAS}
+
+
+@pytest.mark.parametrize("as_csv", [False, True])
+def test_a_product_export_with_formula_like_names_imports_back_unchanged(
+    manager_client, manager, formula_products, as_csv
+):
+    if as_csv:
+        rows = exported_rows(manager_client)
+        cells = [["" if value is None else value for value in row] for row in rows]
+        upload = csv_upload(cells)
+    else:
+        upload = SimpleUploadedFile(
+            "products.xlsx", xlsx_bytes(exported_workbook(manager_client))
+        )
+    preview = summarise(check_product_file(upload, by=manager))
+    assert (preview["creates"], preview["updates"], preview["unchanged"]) == (
+        0,
+        0,
+        len(FORMULAS),
+    )
 
 
 def test_only_the_uploader_is_offered_the_apply_button(manager_client, owner, manager):

@@ -632,8 +632,11 @@ def test_receivables_excel_export_has_numbers_a_totals_row_and_the_filters(
     assert rows[1][0] == "Acme Ltd"
     assert rows[1][1] == 4
     assert rows[1][3:] == (240, 220, 0, 0, 0, 460)
-    assert rows[3][0] == '=HYPERLINK("http://evil.example")'
+    assert rows[3][0] == '\'=HYPERLINK("http://evil.example")'
     assert sheet.cell(row=4, column=1).data_type == "s"
+    assert not any(
+        cell.data_type == "f" for sheet_ in workbook for row in sheet_ for cell in row
+    )
     assert rows[-1][0] == "Total"
     assert rows[-1][1] == 9
     assert rows[-1][3:] == (240, 220, 180, 132, 120, 892)
