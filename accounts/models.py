@@ -157,6 +157,9 @@ class ShopSettings(models.Model):
     payment_terms_days = models.PositiveSmallIntegerField(
         "payment terms (days)",
         default=14,
+        validators=[
+            MaxValueValidator(365, message="Payment terms are at most 365 days.")
+        ],
         help_text="Invoices are due this many days after they are issued.",
     )
     repair_terms = models.TextField(
@@ -170,6 +173,7 @@ class ShopSettings(models.Model):
     repair_warranty_days = models.PositiveSmallIntegerField(
         "repair warranty (days)",
         default=90,
+        validators=[MaxValueValidator(3650, message="The warranty is 0 to 3650 days.")],
         help_text="Offered on new repair tickets; a technician can change it.",
     )
     updated_at = models.DateTimeField(auto_now=True)

@@ -14,7 +14,15 @@ from accounts.models import TaxRate
 from pos_project.api import MomentFilter
 
 from . import services
-from .models import Category, Product, StockMove, StockReason, StockState, Supplier
+from .models import (
+    MAX_STOCK_QUANTITY,
+    Category,
+    Product,
+    StockMove,
+    StockReason,
+    StockState,
+    Supplier,
+)
 
 VIEW_STOCK_MOVES = "inventory.view_stockmove"
 
@@ -51,6 +59,7 @@ class ProductSerializer(serializers.ModelSerializer):
     )
     opening_stock = serializers.IntegerField(
         min_value=0,
+        max_value=MAX_STOCK_QUANTITY,
         default=0,
         write_only=True,
         help_text="On creation only: the stock on the shelf now.",

@@ -7,7 +7,13 @@ from django.db.models import Q
 from accounts.models import TaxRate
 
 from .labels import LABEL_FORMATS
-from .models import Category, Product, Supplier
+from .models import (
+    MAX_REORDER_LEVEL,
+    MAX_STOCK_QUANTITY,
+    Category,
+    Product,
+    Supplier,
+)
 
 PRODUCT_CODE_HELP = "SKU or barcode: type it, pick a suggestion or scan it."
 
@@ -15,7 +21,7 @@ PRODUCT_CODE_HELP = "SKU or barcode: type it, pick a suggestion or scan it."
 class ProductForm(forms.ModelForm):
     opening_stock = forms.IntegerField(
         min_value=0,
-        max_value=1_000_000,
+        max_value=MAX_STOCK_QUANTITY,
         required=False,
         help_text="Units on the shelf now (new products only).",
     )
@@ -53,7 +59,7 @@ class ProductForm(forms.ModelForm):
         else:
             self.fields["tax_rate"].initial = TaxRate.default()
             del self.fields["active"]
-        self.fields["reorder_level"].widget.attrs["max"] = 1_000_000
+        self.fields["reorder_level"].widget.attrs["max"] = MAX_REORDER_LEVEL
 
     def clean_sku(self):
         return self.cleaned_data["sku"].strip()
@@ -107,7 +113,9 @@ class ReceiveForm(forms.Form):
 
 class ReceiveLineForm(forms.Form):
     product = ProductCodeField(required=False, label="Product")
-    quantity = forms.IntegerField(min_value=1, max_value=1_000_000, required=False)
+    quantity = forms.IntegerField(
+        min_value=1, max_value=MAX_STOCK_QUANTITY, required=False
+    )
     unit_cost = forms.DecimalField(
         min_value=Decimal("0"),
         max_digits=12,
@@ -158,8 +166,8 @@ ReceiveLineFormSet = forms.formset_factory(
 
 class AdjustForm(forms.Form):
     quantity = forms.IntegerField(
-        min_value=-1_000_000,
-        max_value=1_000_000,
+        min_value=-MAX_STOCK_QUANTITY,
+        max_value=MAX_STOCK_QUANTITY,
         help_text="Positive adds stock, negative removes it "
         "(e.g. -1 for a damaged unit).",
     )
@@ -181,7 +189,10 @@ class CountSheetForm(forms.Form):
         self.products = products
         for product in products:
             self.fields[f"count_{product.pk}"] = forms.IntegerField(
-                min_value=0, max_value=1_000_000, required=False, label=product.name
+                min_value=0,
+                max_value=MAX_STOCK_QUANTITY,
+                required=False,
+                label=product.name,
             )
 
     def rows(self):

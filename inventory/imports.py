@@ -27,7 +27,7 @@ from accounts.models import TaxRate
 from pos_project.spreadsheets import restore_text
 
 from .exports import COLUMNS
-from .models import Category, Product, ProductImport, Supplier
+from .models import MAX_REORDER_LEVEL, Category, Product, ProductImport, Supplier
 from .services import create_product, update_product
 
 MAX_ROWS = 20_000
@@ -36,7 +36,6 @@ SHOWN_PROBLEMS = 20
 # An .xlsx is a zip: a few MB can unpack to gigabytes of XML. 20,000 rows of
 # these columns take well under this.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
-MAX_REORDER_LEVEL = 1_000_000
 MONEY_LIMIT = Decimal(10) ** 10  # max_digits=12 with 2 decimal places
 CENT = Decimal("0.01")
 

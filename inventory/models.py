@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import DecimalField, ExpressionWrapper, F, Q
 from django.db.models.functions import Lower
@@ -13,6 +13,12 @@ from simple_history.models import HistoricalRecords
 from accounts.models import TaxRate
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+
+# The most units one stock action (a delivery line, an adjustment, a count, an
+# opening stock) may move, and the highest reorder level: far above any
+# shop's shelf, far below the 2**31 an integer column holds.
+MAX_STOCK_QUANTITY = 1_000_000
+MAX_REORDER_LEVEL = 1_000_000
 
 
 class Category(models.Model):
@@ -139,7 +145,14 @@ class Product(models.Model):
         default=True, help_text="Off for services and labour, which hold no stock."
     )
     reorder_level = models.PositiveIntegerField(
-        default=0, help_text="Alert when stock falls to this many or fewer."
+        default=0,
+        validators=[
+            MaxValueValidator(
+                MAX_REORDER_LEVEL,
+                message="The reorder level can be at most %(limit_value)s.",
+            )
+        ],
+        help_text="Alert when stock falls to this many or fewer.",
     )
     on_hand = models.IntegerField(default=0, editable=False)
     # Set when a sale went through on too little stock (allowed by the shop

@@ -21,7 +21,14 @@ from pos_project.db import one_transaction
 from pos_project.money import to_money
 from pos_project.tasks import enqueue_on_commit
 
-from .models import GoodsReceipt, Product, StockCount, StockMove, StockReason
+from .models import (
+    MAX_STOCK_QUANTITY,
+    GoodsReceipt,
+    Product,
+    StockCount,
+    StockMove,
+    StockReason,
+)
 from .tasks import alert_low_stock
 
 OUT_REASONS = {StockReason.SALE, StockReason.REPAIR_PART}
@@ -60,10 +67,18 @@ class StockLine:
 
 
 def _positive_quantity(quantity, product_name=""):
+    where = f" of {product_name}" if product_name else ""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-        where = f" of {product_name}" if product_name else ""
         raise ValidationError(f"The quantity{where} must be a whole number above zero.")
+    _within_limit(quantity, where)
     return quantity
+
+
+def _within_limit(quantity, where=""):
+    if abs(quantity) > MAX_STOCK_QUANTITY:
+        raise ValidationError(
+            f"The quantity{where} can be at most {MAX_STOCK_QUANTITY:,} at a time."
+        )
 
 
 def _lock_products(product_ids, fields=None):
@@ -313,6 +328,7 @@ def adjust_stock(product: Product, *, by: User, quantity: int, note: str) -> Sto
     """Correct one product's stock (damage, loss, found items), with a reason."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity == 0:
         raise ValidationError("The adjustment must be a whole number other than zero.")
+    _within_limit(quantity)
     if not note.strip():
         raise ValidationError("Say why the stock is adjusted (e.g. damaged, found).")
     product = _lock_products([product.pk])[product.pk]
@@ -341,6 +357,7 @@ def count_stock(counts: dict, *, by: User, note: str = "") -> StockCount:
             raise ValidationError(
                 "Counted quantities must be whole numbers, zero or more."
             )
+        _within_limit(counted)
         wanted[product_id] = counted
     if not wanted:
         raise ValidationError("Enter at least one counted quantity.")

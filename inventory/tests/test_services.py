@@ -447,3 +447,19 @@ def test_check_stock_fails_when_on_hand_was_changed_behind_the_ledger(stocked):
     with pytest.raises(CommandError):
         call_command("check_stock", stderr=err)
     assert "on hand 99, its moves add up to 10" in err.getvalue()
+
+
+@pytest.mark.parametrize("quantity", [1_000_001, 2**31, 2**63])
+def test_stock_services_refuse_a_quantity_beyond_the_limit(manager, quantity):
+    from inventory.tests.factories import ProductFactory
+
+    product = ProductFactory()
+    with pytest.raises(ValidationError, match="at most 1,000,000"):
+        services.record_opening_stock(
+            [services.StockLine(product, quantity)], by=manager
+        )
+    with pytest.raises(ValidationError, match="at most 1,000,000"):
+        services.adjust_stock(product, by=manager, quantity=quantity, note="Found")
+    with pytest.raises(ValidationError, match="at most 1,000,000"):
+        services.adjust_stock(product, by=manager, quantity=-quantity, note="Lost")
+    assert not StockMove.objects.filter(product=product).exists()

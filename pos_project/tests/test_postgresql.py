@@ -1,5 +1,5 @@
 import pytest
-from django.db import connection
+from django.db import DataError, connection, transaction
 
 from customers.models import Customer
 from pos_project.postgresql.base import MAX_QUERY_PARAMS
@@ -91,3 +91,72 @@ def test_bulk_update_beyond_the_parameter_limit_is_batched(postgres, db):
         "c5999@mail.example",
     )
     assert Customer.objects.filter(notes="moved").count() == 6000
+
+
+# Integers out of a column's range: psycopg's binary dumpers for the types
+# Django wraps integers in (Int2, Int4, Int8) keep the low bits of a value too
+# large for them, so a value bound on the server was stored wrapped (2**31 as
+# -2**31, 2**32 + 7 as 7). PostgreSQL refuses them when it reads the value
+# itself (client-side binding): so must the app.
+
+INT4_TOO_LARGE = [2**31, 2**32 + 7, 2**63 - 1, 2**63, -(2**31) - 1, -(2**63) - 1]
+
+
+def product_with_stock():
+    from inventory.tests.factories import ProductFactory
+
+    return ProductFactory(reorder_level=2)
+
+
+@pytest.mark.parametrize("value", INT4_TOO_LARGE)
+def test_an_integer_too_large_for_its_column_is_refused_not_wrapped(
+    postgres, db, value
+):
+    from inventory.models import Product
+
+    product = product_with_stock()
+    products = Product.objects.filter(pk=product.pk)
+    # Prepared by now (psycopg prepares a statement on its fifth run).
+    for level in range(6):
+        products.update(reorder_level=level)
+    with pytest.raises(DataError, match="out of range"), transaction.atomic():
+        products.update(reorder_level=value)
+    with pytest.raises(DataError, match="out of range"), transaction.atomic():
+        Product.objects.create(
+            name="Big", sku=f"BIG-{value}", tax_rate=product.tax_rate, on_hand=value
+        )
+    product.refresh_from_db()
+    assert product.reorder_level == 5
+
+
+def test_the_ends_of_an_integer_columns_range_are_stored_as_they_are(postgres, db):
+    from inventory.models import Product
+
+    product = product_with_stock()
+    for value in (2**31 - 1, 0):
+        Product.objects.filter(pk=product.pk).update(reorder_level=value)
+        product.refresh_from_db()
+        assert product.reorder_level == value
+    Product.objects.filter(pk=product.pk).update(on_hand=-(2**31))
+    product.refresh_from_db()
+    assert product.on_hand == -(2**31)
+
+
+@pytest.mark.parametrize("value", [2**15, 2**16 + 7, -(2**15) - 1])
+def test_a_small_integer_too_large_for_its_column_is_refused(postgres, db, value):
+    from accounts.models import ShopSettings
+
+    shop = ShopSettings.load()
+    with pytest.raises(DataError, match="out of range"), transaction.atomic():
+        ShopSettings.objects.filter(pk=shop.pk).update(payment_terms_days=value)
+    assert ShopSettings.objects.get(pk=shop.pk).payment_terms_days == (
+        shop.payment_terms_days
+    )
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1])
+def test_a_big_integer_too_large_is_refused_as_postgresql_would(postgres, db, value):
+    from accounts.models import Sequence
+
+    with pytest.raises(DataError, match="out of range"), transaction.atomic():
+        Sequence.objects.create(name="too-big", last_value=value)
