@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth.forms import BaseUserCreationForm, SetPasswordForm
 from django.utils import timezone
 
+from pos_project.validators import refuse_card_number
+
 from .access import can_manage_role
 from .models import PaymentMethod, Role, ShopSettings, User
 from .services import LOGO_MAX_BYTES
@@ -111,7 +113,9 @@ class ApiTokenForm(forms.Form):
     """A new API token: what it is for and, if it should, when it expires."""
 
     name = forms.CharField(
-        max_length=100, help_text="What will use it, e.g. “Stock sync”."
+        validators=[refuse_card_number],
+        max_length=100,
+        help_text="What will use it, e.g. “Stock sync”.",
     )
     expires_in_days = forms.IntegerField(
         label="Expires after (days)",

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from pos_project.validators import refuse_card_number
+
 
 class Role(models.TextChoices):
     USER = "user", "User"
@@ -39,6 +41,15 @@ class User(AbstractUser):
     """A member of staff. The role alone decides what they may do."""
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.USER)
+    first_name = models.CharField(
+        "first name", max_length=150, blank=True, validators=[refuse_card_number]
+    )
+    last_name = models.CharField(
+        "last name", max_length=150, blank=True, validators=[refuse_card_number]
+    )
+    email = models.EmailField(
+        "email address", blank=True, validators=[refuse_card_number]
+    )
 
     # Roles replace Django's groups and per-user permissions, so that one
     # mechanism (accounts.access) decides access everywhere.
@@ -103,16 +114,24 @@ class ShopSettings(models.Model):
 
     SINGLETON_ID = 1
 
-    name = models.CharField(max_length=100, default="My Shop")
-    address = models.TextField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    email = models.EmailField(blank=True)
-    tax_id = models.CharField("tax ID", max_length=40, blank=True)
+    name = models.CharField(
+        validators=[refuse_card_number], max_length=100, default="My Shop"
+    )
+    address = models.TextField(validators=[refuse_card_number], blank=True)
+    phone = models.CharField(validators=[refuse_card_number], max_length=40, blank=True)
+    email = models.EmailField(validators=[refuse_card_number], blank=True)
+    tax_id = models.CharField(
+        "tax ID", validators=[refuse_card_number], max_length=40, blank=True
+    )
     # Kept in the database rather than on disk so every app server sees it.
     logo = models.BinaryField(blank=True, default=b"", editable=False)
     logo_content_type = models.CharField(max_length=40, blank=True, editable=False)
-    receipt_header = models.TextField(blank=True)
-    receipt_footer = models.TextField(blank=True, default="Thank you for your custom!")
+    receipt_header = models.TextField(validators=[refuse_card_number], blank=True)
+    receipt_footer = models.TextField(
+        validators=[refuse_card_number],
+        blank=True,
+        default="Thank you for your custom!",
+    )
     paper_width = models.CharField(
         max_length=8, choices=PaperWidth.choices, default=PaperWidth.MM80
     )
@@ -164,6 +183,7 @@ class ShopSettings(models.Model):
     )
     repair_terms = models.TextField(
         "repair terms",
+        validators=[refuse_card_number],
         blank=True,
         default="Devices not collected within 90 days of our notice may be "
         "disposed of. We are not responsible for data loss; back up your device. "
@@ -230,7 +250,7 @@ class ShopSettings(models.Model):
 class TaxRate(models.Model):
     """A named tax rate the shop charges, e.g. "Standard 20%"."""
 
-    name = models.CharField(max_length=50, unique=True)
+    name = models.CharField(validators=[refuse_card_number], max_length=50, unique=True)
     rate = models.DecimalField(
         "rate (%)",
         max_digits=5,
@@ -322,7 +342,11 @@ class ApiToken(models.Model):
     PREFIX_LENGTH = 8
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100, help_text="What the token is for.")
+    name = models.CharField(
+        validators=[refuse_card_number],
+        max_length=100,
+        help_text="What the token is for.",
+    )
     prefix = models.CharField(
         max_length=PREFIX_LENGTH, help_text="The key's first characters, to tell it."
     )

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from pos_project.validators import refuse_card_number
+
 
 def phone_digits(phone: str) -> str:
     """The digits of a phone number, so "+1 (555) 013-4" finds "15550134"."""
@@ -41,16 +43,18 @@ class CustomerQuerySet(models.QuerySet):
 
 
 class Customer(models.Model):
-    name = models.CharField(max_length=200)
-    phone = models.CharField(max_length=40, blank=True)
+    name = models.CharField(validators=[refuse_card_number], max_length=200)
+    phone = models.CharField(validators=[refuse_card_number], max_length=40, blank=True)
     # The phone number's digits, kept with it for searching and duplicate checks.
     phone_digits = models.CharField(
         max_length=40, blank=True, editable=False, db_index=True
     )
-    email = models.EmailField(blank=True)
-    address = models.TextField(blank=True)
-    tax_id = models.CharField("tax ID", max_length=40, blank=True)
-    notes = models.TextField(blank=True)
+    email = models.EmailField(validators=[refuse_card_number], blank=True)
+    address = models.TextField(validators=[refuse_card_number], blank=True)
+    tax_id = models.CharField(
+        "tax ID", validators=[refuse_card_number], max_length=40, blank=True
+    )
+    notes = models.TextField(validators=[refuse_card_number], blank=True)
     marketing_consent = models.BooleanField(
         "agrees to marketing",
         default=False,

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from accounts.models import TaxRate
+from pos_project.validators import refuse_card_number
 
 from .labels import LABEL_FORMATS
 from .models import (
@@ -106,9 +107,14 @@ class ProductCodeField(forms.CharField):
 class ReceiveForm(forms.Form):
     supplier = forms.ModelChoiceField(queryset=Supplier.objects.filter(active=True))
     supplier_reference = forms.CharField(
-        max_length=100, required=False, label="Supplier's invoice or delivery note"
+        validators=[refuse_card_number],
+        max_length=100,
+        required=False,
+        label="Supplier's invoice or delivery note",
     )
-    note = forms.CharField(max_length=255, required=False)
+    note = forms.CharField(
+        validators=[refuse_card_number], max_length=255, required=False
+    )
 
 
 class ReceiveLineForm(forms.Form):
@@ -171,7 +177,9 @@ class AdjustForm(forms.Form):
         help_text="Positive adds stock, negative removes it "
         "(e.g. -1 for a damaged unit).",
     )
-    note = forms.CharField(max_length=255, label="Reason")
+    note = forms.CharField(
+        validators=[refuse_card_number], max_length=255, label="Reason"
+    )
 
     def clean_quantity(self):
         if self.cleaned_data["quantity"] == 0:
@@ -182,7 +190,9 @@ class AdjustForm(forms.Form):
 class CountSheetForm(forms.Form):
     """Counted quantities for a list of products; a blank means not counted."""
 
-    note = forms.CharField(max_length=255, required=False)
+    note = forms.CharField(
+        validators=[refuse_card_number], max_length=255, required=False
+    )
 
     def __init__(self, *args, products, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from accounts.models import TaxRate
+from pos_project.validators import refuse_card_number
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -22,8 +23,10 @@ MAX_REORDER_LEVEL = 1_000_000
 
 
 class Category(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(
+        validators=[refuse_card_number], max_length=100, unique=True
+    )
+    description = models.TextField(validators=[refuse_card_number], blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -34,12 +37,16 @@ class Category(models.Model):
 
 
 class Supplier(models.Model):
-    name = models.CharField(max_length=150, unique=True)
-    contact_name = models.CharField(max_length=100, blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    email = models.EmailField(blank=True)
-    address = models.TextField(blank=True)
-    notes = models.TextField(blank=True)
+    name = models.CharField(
+        validators=[refuse_card_number], max_length=150, unique=True
+    )
+    contact_name = models.CharField(
+        validators=[refuse_card_number], max_length=100, blank=True
+    )
+    phone = models.CharField(validators=[refuse_card_number], max_length=40, blank=True)
+    email = models.EmailField(validators=[refuse_card_number], blank=True)
+    address = models.TextField(validators=[refuse_card_number], blank=True)
+    notes = models.TextField(validators=[refuse_card_number], blank=True)
     active = models.BooleanField(default=True)
 
     history = HistoricalRecords()
@@ -109,14 +116,14 @@ class Product(models.Model):
     moves that took it in and out; moves stay the source of the counts.
     """
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(validators=[refuse_card_number], max_length=200)
     sku = models.CharField("SKU", max_length=64)
     barcode = models.CharField(
         max_length=64,
         blank=True,
         help_text="EAN/UPC or any code a scanner types. Leave empty if none.",
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(validators=[refuse_card_number], blank=True)
     category = models.ForeignKey(
         Category,
         on_delete=models.PROTECT,
@@ -253,7 +260,7 @@ class StockMove(models.Model):
     reference = GenericForeignKey("reference_type", "reference_id")
     # What the reference was called when the move was made ("Sale R-000123").
     reference_label = models.CharField(max_length=100, blank=True)
-    note = models.CharField(max_length=255, blank=True)
+    note = models.CharField(validators=[refuse_card_number], max_length=255, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stock_moves"
     )
@@ -285,9 +292,12 @@ class GoodsReceipt(models.Model):
         Supplier, on_delete=models.PROTECT, related_name="receipts"
     )
     supplier_reference = models.CharField(
-        max_length=100, blank=True, help_text="The supplier's invoice or delivery note."
+        validators=[refuse_card_number],
+        max_length=100,
+        blank=True,
+        help_text="The supplier's invoice or delivery note.",
     )
-    note = models.CharField(max_length=255, blank=True)
+    note = models.CharField(validators=[refuse_card_number], max_length=255, blank=True)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -306,7 +316,7 @@ class GoodsReceipt(models.Model):
 class StockCount(models.Model):
     """A stock count: its moves are the differences found."""
 
-    note = models.CharField(max_length=255, blank=True)
+    note = models.CharField(validators=[refuse_card_number], max_length=255, blank=True)
     counted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -326,7 +336,7 @@ class StockCount(models.Model):
 class ProductImport(models.Model):
     """An uploaded product file, checked and previewed before it is applied."""
 
-    filename = models.CharField(max_length=255)
+    filename = models.CharField(validators=[refuse_card_number], max_length=255)
     columns = models.JSONField(default=list, help_text="The columns read, in order.")
     notices = models.JSONField(default=list, help_text="Notes about the whole file.")
     rows = models.JSONField(help_text="The parsed rows, as shown in the preview.")

@@ -20,6 +20,7 @@ from accounts.models import ShopSettings, User
 from pos_project.db import one_transaction
 from pos_project.money import to_money
 from pos_project.tasks import enqueue_on_commit
+from pos_project.validators import checked as without_card_numbers
 
 from .models import (
     MAX_STOCK_QUANTITY,
@@ -159,7 +160,7 @@ class _Ledger:
             self.fields.append(field)
 
     def save(self):
-        StockMove.objects.bulk_create(self.moves)
+        StockMove.objects.bulk_create(without_card_numbers(self.moves))
         live.changed("stock")
         products = list(self.products.values())
         if len(products) == 1:

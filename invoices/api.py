@@ -35,6 +35,7 @@ from accounts.api_access import ApiAccessMixin
 from accounts.models import PaymentMethod
 from pos_project.api import MomentFilter
 from pos_project.api_schema import ERROR_COMPONENT
+from pos_project.validators import refuse_card_number
 
 from . import services
 from .models import (
@@ -315,7 +316,11 @@ class PaymentCreateSerializer(serializers.Serializer):
     )
     reference = ReferenceField()
     note = serializers.CharField(
-        max_length=255, required=False, allow_blank=True, default=""
+        validators=[refuse_card_number],
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        default="",
     )
 
 

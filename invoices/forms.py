@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from accounts.models import PaymentMethod, ShopSettings, TaxRate
 from customers.models import Customer
 from pos_project.money import format_money, to_money
+from pos_project.validators import refuse_card_number
 
 from .models import Invoice
 from .services import LineInput, check_reference
@@ -97,7 +98,9 @@ class MoneyMovementForm(forms.Form):
 
 
 class PaymentForm(MoneyMovementForm):
-    note = forms.CharField(max_length=255, required=False)
+    note = forms.CharField(
+        validators=[refuse_card_number], max_length=255, required=False
+    )
 
     field_order = ["amount", "method", "reference", "note"]
 
@@ -141,6 +144,7 @@ class CustomerPaymentForm(PaymentForm):
 
 class RefundForm(MoneyMovementForm):
     reason = forms.CharField(
+        validators=[refuse_card_number],
         max_length=255,
         error_messages={"required": "Say why the money is refunded."},
     )
@@ -155,6 +159,7 @@ class RefundForm(MoneyMovementForm):
 
 class VoidForm(forms.Form):
     reason = forms.CharField(
+        validators=[refuse_card_number],
         max_length=255,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Shown on the invoice, e.g. 'Billed to the wrong customer'.",
@@ -173,12 +178,17 @@ class CreditForm(forms.Form):
 
     amount = MoneyField(required=False, label="Amount")
     amount_description = forms.CharField(
-        max_length=255, required=False, label="Description", initial="Goodwill credit"
+        validators=[refuse_card_number],
+        max_length=255,
+        required=False,
+        label="Description",
+        initial="Goodwill credit",
     )
     amount_tax_rate = forms.TypedChoiceField(
         choices=[], required=False, label="Tax rate"
     )
     reason = forms.CharField(
+        validators=[refuse_card_number],
         max_length=255,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Say why the invoice is credited."},
@@ -292,6 +302,7 @@ class InvoiceForm(forms.Form):
         help_text="Days after it is issued.",
     )
     notes = forms.CharField(
+        validators=[refuse_card_number],
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Printed on the invoice.",
@@ -306,7 +317,7 @@ class InvoiceForm(forms.Form):
 class InvoiceLineForm(forms.Form):
     """One line of a manual invoice, priced by the Admin who writes it."""
 
-    description = forms.CharField(max_length=255)
+    description = forms.CharField(validators=[refuse_card_number], max_length=255)
     quantity = forms.DecimalField(
         max_digits=10,
         decimal_places=2,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import PaymentMethod
 from customers.models import Customer
 from pos_project.db import equal_to_the_cent
+from pos_project.validators import refuse_card_number
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 ZERO = Decimal("0.00")
@@ -74,9 +75,13 @@ class Invoice(models.Model):
         related_name="invoices",
     )
     # The customer's details as they were when the invoice was issued.
-    bill_to_name = models.CharField(max_length=200, blank=True)
-    bill_to_address = models.TextField(blank=True)
-    bill_to_tax_id = models.CharField(max_length=40, blank=True)
+    bill_to_name = models.CharField(
+        validators=[refuse_card_number], max_length=200, blank=True
+    )
+    bill_to_address = models.TextField(validators=[refuse_card_number], blank=True)
+    bill_to_tax_id = models.CharField(
+        validators=[refuse_card_number], max_length=40, blank=True
+    )
     source = models.CharField(max_length=10, choices=InvoiceSource.choices)
     status = models.CharField(
         max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT
@@ -101,12 +106,14 @@ class Invoice(models.Model):
         related_name="credit_notes",
         help_text="For a credit note: the invoice it corrects.",
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(validators=[refuse_card_number], blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    void_reason = models.CharField(max_length=255, blank=True)
+    void_reason = models.CharField(
+        validators=[refuse_card_number], max_length=255, blank=True
+    )
     voided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -174,7 +181,7 @@ class InvoiceLine(models.Model):
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField()
-    description = models.CharField(max_length=255)
+    description = models.CharField(validators=[refuse_card_number], max_length=255)
     sku = models.CharField("SKU", max_length=64, blank=True)
     quantity = models.DecimalField(max_digits=10, decimal_places=2)
     unit_price = models.DecimalField(**MONEY)
@@ -220,6 +227,7 @@ class Payment(models.Model):
     amount = models.DecimalField(**MONEY)
     method = models.CharField(max_length=20, choices=PaymentMethod.choices)
     reference = models.CharField(
+        validators=[refuse_card_number],
         max_length=40,
         blank=True,
         help_text="Terminal reference or the card's last four digits, "
@@ -228,7 +236,7 @@ class Payment(models.Model):
     refund_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
     )
-    note = models.CharField(max_length=255, blank=True)
+    note = models.CharField(validators=[refuse_card_number], max_length=255, blank=True)
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -6,7 +6,6 @@ row locked so two payments cannot both settle the same balance.
 """
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -21,6 +20,8 @@ from accounts.models import PaymentMethod, ShopSettings, User
 from accounts.services import next_number
 from pos_project.db import one_transaction
 from pos_project.money import document_totals, line_totals, to_money
+from pos_project.validators import checked as without_card_numbers
+from pos_project.validators import find_card_number
 
 from .models import (
     ZERO,
@@ -83,28 +84,11 @@ def amount_of_money(value, what="The amount") -> Decimal:
     return to_money(amount)
 
 
-def looks_like_card_number(text: str) -> bool:
-    """13 to 19 digits (spaces and dashes allowed) that pass the Luhn check."""
-    digits = re.sub(r"[ -]", "", text or "")
-    return digits.isdigit() and 13 <= len(digits) <= 19 and passes_luhn(digits)
-
-
-def passes_luhn(digits: str) -> bool:
-    """The Luhn check digit is right (card numbers, IMEIs)."""
-    total = 0
-    for position, digit in enumerate(reversed(digits)):
-        value = int(digit)
-        if position % 2:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
 def check_reference(reference: str) -> str:
     reference = (reference or "").strip()
     if len(reference) > 40:
         raise ValidationError("A payment reference is at most 40 characters.")
-    if looks_like_card_number(reference):
+    if find_card_number(reference):
         raise ValidationError(
             "That reference looks like a full card number, which must never be "
             "stored. Enter the terminal's reference or the card's last four digits."
@@ -171,20 +155,22 @@ def _write_lines(invoice, priced):
 
 def _insert_lines(invoice, priced):
     InvoiceLine.objects.bulk_create(
-        InvoiceLine(
-            invoice=invoice,
-            position=position,
-            description=str(line.description).strip()[:255],
-            sku=line.sku,
-            quantity=quantity,
-            unit_price=unit_price,
-            discount=totals.discount,
-            tax_rate=totals.tax_rate,
-            net=totals.net,
-            tax=totals.tax,
-            gross=totals.gross,
+        without_card_numbers(
+            InvoiceLine(
+                invoice=invoice,
+                position=position,
+                description=str(line.description).strip()[:255],
+                sku=line.sku,
+                quantity=quantity,
+                unit_price=unit_price,
+                discount=totals.discount,
+                tax_rate=totals.tax_rate,
+                net=totals.net,
+                tax=totals.tax,
+                gross=totals.gross,
+            )
+            for position, line, quantity, unit_price, totals in priced
         )
-        for position, line, quantity, unit_price, totals in priced
     )
 
 
@@ -534,16 +520,18 @@ def _insert_payments(invoice, checked, *, by):
         if method == PaymentMethod.STORE_CREDIT:
             _draw_store_credit(invoice, amount, by=by)
     return Payment.objects.bulk_create(
-        Payment(
-            invoice=invoice,
-            amount=amount,
-            method=method,
-            reference=reference,
-            note=p.note.strip()[:255],
-            received_by=by,
-            idempotency_key=p.idempotency_key or None,
+        without_card_numbers(
+            Payment(
+                invoice=invoice,
+                amount=amount,
+                method=method,
+                reference=reference,
+                note=p.note.strip()[:255],
+                received_by=by,
+                idempotency_key=p.idempotency_key or None,
+            )
+            for p, amount, method, reference in checked
         )
-        for p, amount, method, reference in checked
     )
 
 

@@ -16,6 +16,7 @@ from invoices.forms import (
     offered_methods,
 )
 from invoices.services import check_reference
+from pos_project.validators import refuse_card_number
 
 from .models import (
     ApprovalMethod,
@@ -71,26 +72,31 @@ class IntakeForm(DeviceFieldsMixin, forms.Form):
             "invalid_choice": "That customer is not on file or is deactivated.",
         },
     )
-    new_customer_name = forms.CharField(label="Name", max_length=200, required=False)
-    new_customer_phone = forms.CharField(label="Phone", max_length=40, required=False)
+    new_customer_name = forms.CharField(
+        validators=[refuse_card_number], label="Name", max_length=200, required=False
+    )
+    new_customer_phone = forms.CharField(
+        validators=[refuse_card_number], label="Phone", max_length=40, required=False
+    )
     new_customer_email = forms.EmailField(label="Email", required=False)
     device_type = forms.ChoiceField(choices=DeviceType.choices)
-    brand = forms.CharField(max_length=60)
-    model = forms.CharField(max_length=100)
+    brand = forms.CharField(validators=[refuse_card_number], max_length=60)
+    model = forms.CharField(validators=[refuse_card_number], max_length=100)
     imei = forms.CharField(
         label="IMEI", max_length=24, required=False, help_text="Dial *#06# to see it."
     )
     serial = forms.CharField(label="Serial number", max_length=60, required=False)
     problem = forms.CharField(
+        validators=[refuse_card_number],
         label="Reported problem",
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    accessories = forms.CharField(
+    accessories = forms.CharField(validators=[refuse_card_number],
         label="Accessories left", max_length=255, required=False,
         help_text="Case, charger, SIM card, stylus…",
     )  # fmt: skip
-    condition_notes = forms.CharField(
+    condition_notes = forms.CharField(validators=[refuse_card_number],
         label="Condition", required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Scratches, dents, missing screws: what is wrong besides the fault.",
     )  # fmt: skip
@@ -198,7 +204,9 @@ class StatusForm(forms.Form):
         choices=Status.choices,
         error_messages={"invalid_choice": "%(value)s is not a repair status."},
     )
-    note = forms.CharField(max_length=255, required=False)
+    note = forms.CharField(
+        validators=[refuse_card_number], max_length=255, required=False
+    )
     minutes_spent = forms.IntegerField(
         label="Bench time (minutes)", min_value=1, max_value=43200, required=False
     )
@@ -216,7 +224,9 @@ class LabourForm(forms.Form):
         empty_label="Other labour",
         widget=forms.Select(attrs={"class": "form-select", "id": "labour-service"}),
     )
-    description = forms.CharField(max_length=255, required=False)
+    description = forms.CharField(
+        validators=[refuse_card_number], max_length=255, required=False
+    )
     quantity = forms.DecimalField(
         max_digits=6, decimal_places=2, min_value=0.01, initial=1,
         help_text="Hours, or 1 for a fixed price.",
@@ -257,7 +267,9 @@ class PartForm(forms.Form):
 class LineForm(forms.Form):
     quantity = forms.DecimalField(max_digits=6, decimal_places=2, min_value=0.01)
     unit_price = MoneyField(label="Price", min_value=0, error_messages=PRICE_ERRORS)
-    description = forms.CharField(max_length=255, required=False)
+    description = forms.CharField(
+        validators=[refuse_card_number], max_length=255, required=False
+    )
 
 
 class ApprovalForm(forms.Form):
@@ -268,7 +280,9 @@ class ApprovalForm(forms.Form):
         ],
         widget=forms.Select(attrs={"class": "form-select", "id": "approve-method"}),
     )
-    note = forms.CharField(max_length=255, required=False)
+    note = forms.CharField(
+        validators=[refuse_card_number], max_length=255, required=False
+    )
 
 
 class DepositForm(PaymentForm):

@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from customers.models import Customer
 from inventory.models import Product
 from invoices.models import Invoice
+from pos_project.validators import refuse_card_number
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 ZERO = Decimal("0.00")
@@ -164,15 +165,21 @@ class Ticket(models.Model):
         Customer, on_delete=models.PROTECT, related_name="repair_tickets"
     )
     device_type = models.CharField(max_length=10, choices=DeviceType.choices)
-    brand = models.CharField(max_length=60)
-    model = models.CharField("model", max_length=100)
+    brand = models.CharField(validators=[refuse_card_number], max_length=60)
+    model = models.CharField("model", validators=[refuse_card_number], max_length=100)
     imei = models.CharField("IMEI", max_length=16, blank=True, db_index=True)
     serial = models.CharField("serial number", max_length=60, blank=True)
-    problem = models.TextField("reported problem")
+    problem = models.TextField("reported problem", validators=[refuse_card_number])
     accessories = models.CharField(
-        "accessories left", max_length=255, blank=True, help_text="Case, charger, SIM…"
+        "accessories left",
+        validators=[refuse_card_number],
+        max_length=255,
+        blank=True,
+        help_text="Case, charger, SIM…",
     )
-    condition_notes = models.TextField("condition", blank=True)
+    condition_notes = models.TextField(
+        "condition", validators=[refuse_card_number], blank=True
+    )
     passcode_encrypted = models.TextField(blank=True, editable=False)
     priority = models.PositiveSmallIntegerField(
         choices=Priority.choices, default=Priority.NORMAL
@@ -314,7 +321,7 @@ class StatusChange(models.Model):
         blank=True,
         related_name="+",
     )
-    note = models.CharField(max_length=255, blank=True)
+    note = models.CharField(validators=[refuse_card_number], max_length=255, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -348,7 +355,7 @@ class TicketLine(models.Model):
     product = models.ForeignKey(
         Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    description = models.CharField(max_length=255)
+    description = models.CharField(validators=[refuse_card_number], max_length=255)
     quantity = models.DecimalField(max_digits=8, decimal_places=2)
     unit_price = models.DecimalField(**MONEY)
     tax_rate = models.DecimalField(max_digits=5, decimal_places=2)
@@ -415,7 +422,7 @@ class EstimateApproval(models.Model):
         blank=True,
         related_name="+",
     )
-    note = models.CharField(max_length=255, blank=True)
+    note = models.CharField(validators=[refuse_card_number], max_length=255, blank=True)
     at = models.DateTimeField(default=timezone.now)
     withdrawn_at = models.DateTimeField(
         null=True, blank=True, help_text="When the estimate changed after it."
@@ -432,10 +439,11 @@ class MessageTemplate(models.Model):
     """The email a customer gets when their ticket reaches a status."""
 
     status = models.CharField(max_length=20, choices=Status.choices, unique=True)
-    subject = models.CharField(max_length=200)
+    subject = models.CharField(validators=[refuse_card_number], max_length=200)
     body = models.TextField(
+        validators=[refuse_card_number],
         help_text="Placeholders: {customer}, {number}, {device}, {status}, "
-        "{balance}, {link}, {shop}, {shop_phone}."
+        "{balance}, {link}, {shop}, {shop_phone}.",
     )
     active = models.BooleanField(
         "send it", default=True, help_text="Email customers at this status."

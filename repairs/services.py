@@ -30,6 +30,7 @@ from invoices.models import InvoiceSource, InvoiceStatus, Payment
 from invoices.services import LineInput
 from pos_project.money import document_totals, line_totals, to_money
 from pos_project.tasks import enqueue_on_commit
+from pos_project.validators import passes_luhn
 
 from . import passcodes
 from .models import (
@@ -75,7 +76,7 @@ def clean_imei(value: str) -> str:
         )
     if not 14 <= len(text) <= 16:
         raise ValidationError(f"An IMEI has 15 digits; {text} has {len(text)}.")
-    if len(text) == 15 and not billing.passes_luhn(text):
+    if len(text) == 15 and not passes_luhn(text):
         raise ValidationError(
             f"{text} is not a valid IMEI: its last digit does not match. "
             "Check it for a typing mistake."

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import PaymentMethod
 from customers.models import Customer
+from pos_project.validators import refuse_card_number
 
 from .models import DiscountKind
 from .services import MAX_QUANTITY, Tender
@@ -164,6 +165,7 @@ class ApproveForm(forms.Form):
 
 class ParkForm(forms.Form):
     note = forms.CharField(
+        validators=[refuse_card_number],
         max_length=100,
         required=False,
         error_messages={"max_length": "Keep the note under 100 characters."},
@@ -184,10 +186,14 @@ class NewCustomerForm(forms.Form):
     """The till's quick "new customer": a name and a phone number."""
 
     name = forms.CharField(
-        max_length=200, error_messages={"required": "Type the customer's name."}
+        validators=[refuse_card_number],
+        max_length=200,
+        error_messages={"required": "Type the customer's name."},
     )
     phone = forms.CharField(
-        max_length=40, error_messages={"required": "Type the customer's phone number."}
+        validators=[refuse_card_number],
+        max_length=40,
+        error_messages={"required": "Type the customer's phone number."},
     )
 
     def clean(self):

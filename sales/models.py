@@ -10,6 +10,7 @@ from accounts.models import PaymentMethod
 from customers.models import Customer
 from inventory.models import Product
 from invoices.models import Invoice
+from pos_project.validators import refuse_card_number
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 ZERO = Decimal("0.00")
@@ -40,7 +41,9 @@ class Shift(models.Model):
     opened_at = models.DateTimeField(auto_now_add=True)
     opening_float = models.DecimalField(**MONEY, validators=[MinValueValidator(ZERO)])
     closed_at = models.DateTimeField(null=True, blank=True)
-    closing_note = models.CharField(max_length=255, blank=True)
+    closing_note = models.CharField(
+        validators=[refuse_card_number], max_length=255, blank=True
+    )
     # An Admin who accepted a cash difference above the shop's threshold.
     difference_approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -87,7 +90,7 @@ class CashMovement(models.Model):
     kind = models.CharField(max_length=10, choices=CashMovementKind.choices)
     # Positive into the drawer, negative out of it.
     amount = models.DecimalField(**MONEY)
-    reason = models.CharField(max_length=255)
+    reason = models.CharField(validators=[refuse_card_number], max_length=255)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -163,7 +166,9 @@ class Cart(models.Model):
     discount_approved_percent = models.DecimalField(
         max_digits=5, decimal_places=2, default=ZERO
     )
-    park_note = models.CharField(max_length=100, blank=True)
+    park_note = models.CharField(
+        validators=[refuse_card_number], max_length=100, blank=True
+    )
     parked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -274,7 +279,9 @@ class Sale(models.Model):
         related_name="+",
     )
     voided_at = models.DateTimeField(null=True, blank=True)
-    void_reason = models.CharField(max_length=255, blank=True)
+    void_reason = models.CharField(
+        validators=[refuse_card_number], max_length=255, blank=True
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -350,7 +357,7 @@ class Return(models.Model):
     )
     refund_method = models.CharField(max_length=20, choices=PaymentMethod.choices)
     total = models.DecimalField(**MONEY)
-    reason = models.CharField(max_length=255)
+    reason = models.CharField(validators=[refuse_card_number], max_length=255)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

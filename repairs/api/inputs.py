@@ -18,6 +18,7 @@ from customers.models import Customer
 from inventory.models import Product
 from invoices.api import IDEMPOTENCY_HEADER, ReferenceField
 from invoices.services import check_reference
+from pos_project.validators import refuse_card_number
 
 from .. import services
 from ..forms import technicians
@@ -43,8 +44,10 @@ class KnownFieldsMixin:
 
 
 class TicketNewCustomerSerializer(KnownFieldsMixin, serializers.Serializer):
-    name = serializers.CharField(max_length=200)
-    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    name = serializers.CharField(validators=[refuse_card_number], max_length=200)
+    phone = serializers.CharField(
+        validators=[refuse_card_number], max_length=40, required=False, allow_blank=True
+    )
     email = serializers.EmailField(required=False, allow_blank=True)
 
     def validate(self, data):
@@ -127,20 +130,28 @@ class TicketCreateSerializer(
         help_text="A customer added now, as on the intake form.",
     )
     device_type = serializers.ChoiceField(choices=DeviceType.choices)
-    brand = serializers.CharField(max_length=60)
-    model = serializers.CharField(max_length=100)
+    brand = serializers.CharField(validators=[refuse_card_number], max_length=60)
+    model = serializers.CharField(validators=[refuse_card_number], max_length=100)
     imei = serializers.CharField(
         max_length=24, required=False, allow_blank=True, default=""
     )
     serial = serializers.CharField(
         max_length=60, required=False, allow_blank=True, default=""
     )
-    problem = serializers.CharField(max_length=4000)
+    problem = serializers.CharField(validators=[refuse_card_number], max_length=4000)
     accessories = serializers.CharField(
-        max_length=255, required=False, allow_blank=True, default=""
+        validators=[refuse_card_number],
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        default="",
     )
     condition_notes = serializers.CharField(
-        max_length=4000, required=False, allow_blank=True, default=""
+        validators=[refuse_card_number],
+        max_length=4000,
+        required=False,
+        allow_blank=True,
+        default="",
     )
     passcode = passcode_field()
     priority = serializers.ChoiceField(
@@ -196,16 +207,28 @@ class TicketUpdateSerializer(
         "customer": "A ticket's customer does not change; book a new ticket.",
     }
 
-    brand = serializers.CharField(max_length=60, required=False)
-    model = serializers.CharField(max_length=100, required=False)
+    brand = serializers.CharField(
+        validators=[refuse_card_number], max_length=60, required=False
+    )
+    model = serializers.CharField(
+        validators=[refuse_card_number], max_length=100, required=False
+    )
     imei = serializers.CharField(max_length=24, required=False, allow_blank=True)
     serial = serializers.CharField(max_length=60, required=False, allow_blank=True)
-    problem = serializers.CharField(max_length=4000, required=False)
+    problem = serializers.CharField(
+        validators=[refuse_card_number], max_length=4000, required=False
+    )
     accessories = serializers.CharField(
-        max_length=255, required=False, allow_blank=True
+        validators=[refuse_card_number],
+        max_length=255,
+        required=False,
+        allow_blank=True,
     )
     condition_notes = serializers.CharField(
-        max_length=4000, required=False, allow_blank=True
+        validators=[refuse_card_number],
+        max_length=4000,
+        required=False,
+        allow_blank=True,
     )
     passcode = passcode_field()
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
@@ -222,7 +245,11 @@ class TicketStatusChangeSerializer(KnownFieldsMixin, serializers.Serializer):
         error_messages={"invalid_choice": "{input} is not a repair status."},
     )
     note = serializers.CharField(
-        max_length=255, required=False, allow_blank=True, default=""
+        validators=[refuse_card_number],
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        default="",
     )
     minutes_spent = serializers.IntegerField(
         min_value=1,
@@ -250,6 +277,7 @@ class RepairLineCreateSerializer(KnownFieldsMixin, serializers.Serializer):
         error_messages={"does_not_exist": "No product has id {pk_value}."},
     )
     description = serializers.CharField(
+        validators=[refuse_card_number],
         max_length=255,
         required=False,
         allow_blank=True,
@@ -317,7 +345,11 @@ class RepairApproveSerializer(KnownFieldsMixin, serializers.Serializer):
         "page records its own).",
     )
     note = serializers.CharField(
-        max_length=255, required=False, allow_blank=True, default=""
+        validators=[refuse_card_number],
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        default="",
     )
 
 
@@ -332,7 +364,10 @@ class RepairLineUpdateSerializer(KnownFieldsMixin, serializers.Serializer):
         max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False
     )
     description = serializers.CharField(
-        max_length=255, required=False, help_text="Labour only."
+        validators=[refuse_card_number],
+        max_length=255,
+        required=False,
+        help_text="Labour only.",
     )
     fitted = serializers.BooleanField(
         required=False,

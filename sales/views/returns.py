@@ -29,6 +29,7 @@ from accounts.views import run_service
 from customers.models import Customer
 from invoices.models import Payment
 from pos_project.money import format_money
+from pos_project.validators import refuse_card_number
 
 from .. import services
 from ..filters import SaleFilter
@@ -112,6 +113,7 @@ class ReturnForm(ApproverForm):
         label="Give the money back", widget=forms.RadioSelect
     )
     reason = forms.CharField(
+        validators=[refuse_card_number],
         label="Reason",
         max_length=255,
         widget=forms.TextInput(
@@ -204,6 +206,7 @@ def refund_choices(sale):
 
 class VoidForm(forms.Form):
     reason = forms.CharField(
+        validators=[refuse_card_number],
         label="Why is the sale voided?",
         max_length=255,
         widget=forms.TextInput(

@@ -29,6 +29,7 @@ from accounts.views import run_service
 from invoices.documents import logo_data_uri
 from pos_project.money import cents, format_money
 from pos_project.pdf import pdf_response, render_pdf
+from pos_project.validators import refuse_card_number
 
 from .. import services
 from ..filters import ShiftFilter
@@ -157,6 +158,7 @@ class CashMovementForm(forms.Form):
     )
     amount = MoneyField(positive=True, label="Amount")
     reason = forms.CharField(
+        validators=[refuse_card_number],
         max_length=255,
         label="Reason",
         widget=forms.TextInput(attrs={"placeholder": "e.g. Milk for the staff room"}),
@@ -174,6 +176,7 @@ class CloseShiftForm(ApproverForm):
     """A blind count: what is in the drawer and on each terminal, nothing shown."""
 
     note = forms.CharField(
+        validators=[refuse_card_number],
         label="Note",
         required=False,
         max_length=255,
