@@ -47,6 +47,42 @@ def pytest_terminal_summary(terminalreporter):
         )
 
 
+# -- The test database ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix, tmp_path_factory
+):
+    """On SQLite, a new database file per run (and per xdist worker).
+
+    Not one in memory: a live server's request threads would then all share the
+    test's one connection (Django hands it to them, having no other way to
+    reach an in-memory database), and a query calling one of Django's SQL
+    functions written in Python deadlocks with another thread reading from the
+    same connection: the first holds the connection's mutex and waits for the
+    GIL, the second holds the GIL and waits for the mutex, and the whole
+    process stops (pos_project/tests/test_live_server.py). With a file, each
+    thread has a connection of its own, as under `manage.py runserver`, and
+    writers queue on the writer lock as they do there.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "pos_project.sqlite":
+        return
+    folder = tmp_path_factory.mktemp("database")
+    database["TEST"] = {
+        **database.get("TEST", {}),
+        "NAME": str(folder / "test.sqlite3"),
+    }
+    # A database thrown away after the run need not survive a power cut.
+    database["OPTIONS"] = {
+        **database["OPTIONS"],
+        "init_command": database["OPTIONS"]["init_command"] + "PRAGMA synchronous=OFF;",
+    }
+
+
 # What data migrations put in a new database: (migration module, function).
 DATA_MIGRATIONS = [
     ("accounts.migrations.0003_default_tax_rate", "create_default_rate"),

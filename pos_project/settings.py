@@ -114,9 +114,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Django's SQLite, with write transactions queued on a file lock
     # (pos_project/sqlite/base.py).
     DATABASES["default"]["ENGINE"] = "pos_project.sqlite"
-    # Tests run on a database in memory, as with Django's own engine name
-    # (pytest-django gives any other engine a test database file per worker).
-    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock when a transaction starts, so two tills
