@@ -9,7 +9,14 @@ next waiting process as soon as it is released, so writers queue in order. The
 lock goes with the transaction's commit or rollback, the connection's close,
 or the process's end. A write outside a transaction (autocommit: a session
 the middleware saves) is a transaction of its own in SQLite, so it queues too,
-for that one statement. An in-memory database (the tests) has no file to lock.
+for that one statement. An in-memory database has no file to lock.
+
+The threads of one process (runserver's) queue first on a lock of the
+process, and only the one at its head waits for the file: a lock of the
+process can be waited for with a time limit, a file lock cannot. A thread
+that waits longer than the busy timeout gets "database is locked", as from
+SQLite itself, instead of waiting for ever on a transaction that waits for it
+(one that waits on another thread, which has a write to make first).
 
 A small write a transaction leaves to run after its commit (the live updates'
 bump: see accounts.live) runs here as its last statement instead, since after
@@ -28,8 +35,10 @@ log (AUTOCHECKPOINT_PAGES), for a process that writes much in few transactions.
 import fcntl
 import logging
 import os
+import threading
 
 from django.db.backends.sqlite3 import base
+from django.db.utils import OperationalError
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +52,29 @@ WRITE_BEFORE_COMMIT = "write_before_commit"
 # write transactions of a connection, and SQLite's own past this many pages.
 CHECKPOINT_EVERY = 100
 AUTOCHECKPOINT_PAGES = 10_000
+
+
+# SQLite's busy timeout when the settings give none (Python's sqlite3 default).
+DEFAULT_TIMEOUT = 5.0
+
+# The writer lock's file -> the lock that the threads of this process queue on.
+_process_locks = {}
+_process_locks_guard = threading.Lock()
+
+
+def _process_lock(path):
+    with _process_locks_guard:
+        return _process_locks.setdefault(path, threading.Lock())
+
+
+def _forget_process_locks():
+    # A child process inherits locks held by threads that it does not have.
+    global _process_locks_guard
+    _process_locks.clear()
+    _process_locks_guard = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_process_locks)
 
 
 def _queue_autocommit_writes(execute, sql, params, many, context):
@@ -64,7 +96,9 @@ def _queue_autocommit_writes(execute, sql, params, many, context):
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    _writer_lock = None  # the lock file's descriptor while a transaction holds it
+    # While a transaction holds the writer lock: (the lock file's descriptor,
+    # the process's lock).
+    _writer_lock = None
     _writes = 0  # write transactions since this connection's last checkpoint
 
     def __init__(self, *args, **kwargs):
@@ -126,20 +160,30 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _wait_for_writers(self):
         if self._writer_lock is not None or self.is_in_memory_db():
             return
-        descriptor = os.open(
-            f"{self.settings_dict['NAME']}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600
-        )
+        path = f"{self.settings_dict['NAME']}.writer-lock"
+        in_process = _process_lock(path)
+        timeout = self.settings_dict["OPTIONS"].get("timeout", DEFAULT_TIMEOUT)
+        if not in_process.acquire(timeout=timeout):
+            raise OperationalError("database is locked")
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(descriptor)
+                raise
         except BaseException:
-            os.close(descriptor)
+            in_process.release()
             raise
-        self._writer_lock = descriptor
+        self._writer_lock = (descriptor, in_process)
 
     def _let_writers_in(self):
         if self._writer_lock is not None:
-            descriptor, self._writer_lock = self._writer_lock, None
-            os.close(descriptor)  # closing it releases the lock
+            (descriptor, in_process), self._writer_lock = self._writer_lock, None
+            try:
+                os.close(descriptor)  # closing it releases the file lock
+            finally:
+                in_process.release()
 
     def _count_write(self):
         """After a write, with the lock file let go: checkpoint every so often."""
