@@ -1,5 +1,6 @@
 """Fixtures for the whole suite: fast hashing and a signed-in client per role."""
 
+import faulthandler
 import importlib
 import os
 import re
@@ -22,11 +23,17 @@ VIEWPORTS = {
     "tablet": {"width": 820, "height": 1180},
     "phone": {"width": 390, "height": 844},
 }
+# The time limit of tests marked slow or browser (the others': pytest.ini).
+LONG_TIMEOUT = 300
 
 
 def pytest_collection_modifyitems(config, items):
     on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
     for item in items:
+        if (
+            "slow" in item.keywords or "browser" in item.keywords
+        ) and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(LONG_TIMEOUT))
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (DATABASE_URL)"))
         if "browser" in item.keywords and not HAVE_BROWSER and not REQUIRE_BROWSER:
@@ -45,6 +52,43 @@ def pytest_terminal_summary(terminalreporter):
             red=True,
             bold=True,
         )
+
+
+# -- Time limits ---------------------------------------------------------------
+
+# A test that outlives its limit (pytest-timeout) fails with every thread's
+# stack. A deadlock that holds the GIL stops every Python thread, the
+# timeout's too: then faulthandler's watchdog, which needs no GIL, ends the
+# process with the stacks this much later.
+HANG_GRACE_SECONDS = 10
+_terminal = {}
+
+
+def pytest_configure(config):
+    # Output is not captured at this point: this is the terminal's stderr.
+    _terminal["stderr"] = os.dup(2)
+
+
+def _time_limit(item):
+    marker = item.get_closest_marker("timeout")
+    if marker is not None:
+        limit = marker.args[0] if marker.args else marker.kwargs.get("timeout")
+    else:
+        limit = item.config.getoption("timeout") or item.config.getini("timeout")
+    return float(limit or 0)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item):
+    limit = _time_limit(item)
+    if limit > 0:
+        faulthandler.dump_traceback_later(
+            limit + HANG_GRACE_SECONDS, exit=True, file=_terminal["stderr"]
+        )
+    try:
+        return (yield)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 # -- The test database ---------------------------------------------------------

@@ -7,8 +7,6 @@ from the same connection holds the GIL and waits for the mutex. Neither gives
 way, and no thread of the process runs again: not the test, not its timeout.
 """
 
-import faulthandler
-import os
 import threading
 import time
 import urllib.request
@@ -20,9 +18,6 @@ from django.db.backends.signals import connection_created
 from django.http import HttpResponse
 from django.urls import path
 
-# Ends the process with every thread's stack if it deadlocks: a timeout that
-# runs Python (pytest-timeout's) cannot, since no Python runs then.
-WATCHDOG_SECONDS = 30
 PAUSE_SECONDS = 0.5
 
 inside = threading.Event()
@@ -41,14 +36,6 @@ def add_pause(sender, connection, **kwargs):
 
 @login_not_required
 def paused_query(request):
-    print(
-        "REQ",
-        id(connection._connections),
-        connection.settings_dict["NAME"],
-        id(connection.connection),
-        connection.vendor,
-        flush=True,
-    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT pause(7)")
         (value,) = cursor.fetchone()
@@ -58,9 +45,12 @@ def paused_query(request):
 urlpatterns = [path("pause/", paused_query)]
 
 
+# If it deadlocks, the process ends with every thread's stack a little after
+# the test's time limit (conftest's watchdog: pytest-timeout needs Python to
+# run, and none does).
 @pytest.mark.urls(__name__)
 def test_a_live_server_request_and_the_test_read_the_database_at_once(
-    django_db_setup, live_server, capsys
+    django_db_setup, live_server
 ):
     # The test database is set up before the server starts, as in a whole run,
     # where earlier tests set it up: the server then takes what connections
@@ -69,17 +59,8 @@ def test_a_live_server_request_and_the_test_read_the_database_at_once(
         pytest.skip("SQLite only")
     inside.clear()
     connection_created.connect(add_pause, dispatch_uid=__name__)
-    with capsys.disabled():
-        stderr = os.dup(2)  # not the captured one: the stacks must be seen
-    faulthandler.dump_traceback_later(WATCHDOG_SECONDS, exit=True, file=stderr)
     try:
         connection.ensure_connection()
-        print(
-            "TEST",
-            id(connection.connection),
-            connection.settings_dict["NAME"],
-            flush=True,
-        )
         add_pause(None, connection)  # in case the server shares this connection
         answers = []
         request = threading.Thread(
@@ -101,8 +82,6 @@ def test_a_live_server_request_and_the_test_read_the_database_at_once(
             row = cursor.fetchone()
         request.join(20)
     finally:
-        faulthandler.cancel_dump_traceback_later()
-        os.close(stderr)
         connection_created.disconnect(dispatch_uid=__name__)
     assert row == (2,)
     assert answers == [b"7"]
