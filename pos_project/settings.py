@@ -127,8 +127,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compilation: PostgreSQL compiles the large report queries before
-    # running them, which cost 0.2 s per sales report query and 9 s for the
-    # repair revenue page, far more than it saved (docs/performance.md).
+    # running them, which costs far more than the compiled code saves
+    # (measured in docs/performance.md).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
     # Values bound on the server, and statements prepared once a connection has
     # run them five times (psycopg's threshold): a till's statements are then

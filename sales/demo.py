@@ -204,10 +204,10 @@ ZERO = Decimal("0.00")
 def load_bulk_sales(lines, *, cashiers, manager, end, seed=2026) -> int:
     """About `lines` sale lines on the BULK_DAYS days up to `end`, to size reports.
 
-    The checkout service takes about 10 ms a sale (hours for a million lines),
-    and even `bulk_create`, which builds its SQL value by value, wrote only
-    3,000 lines a second (with their sales, invoices and payments), so the rows
-    go in per table in rounds, with one prepared INSERT and `executemany` on
+    The checkout service would take hours for a million lines, and even
+    `bulk_create`, which builds its SQL value by value, is several times slower
+    than what follows (docs/performance.md, Reports), so the rows go in per
+    table in rounds, with one prepared INSERT and `executemany` on
     SQLite and COPY on PostgreSQL: every column of the model, unset ones at
     their defaults. Money is priced by `pos_project.money` as the till prices it.
     Per cashier and day there is a closed shift whose counts add up; completed

@@ -23,12 +23,12 @@ bump: see accounts.live) runs here as its last statement instead, since after
 the commit it would have to queue for the lock again, behind every till.
 
 In WAL mode SQLite copies the log back into the database file (a checkpoint)
-as part of the commit that filled it past 1000 pages: several milliseconds of
-writing and syncing while the committing till still holds the lock file, and
-every till behind it waits. Here a connection checkpoints itself after every
-CHECKPOINT_EVERY write transactions, once it has let the next writer in. A
-passive checkpoint waits for no reader or writer: the tills go on writing to
-the log meanwhile. SQLite's own checkpoint stays as a backstop, at a larger
+as part of the commit that filled it past 1000 pages, writing and syncing
+while the committing till still holds the lock file, and every till behind it
+waits (measured in docs/performance.md). Here a connection checkpoints itself
+after every CHECKPOINT_EVERY write transactions, once it has let the next
+writer in. A passive checkpoint waits for no reader or writer: the tills go on
+writing to the log meanwhile. SQLite's own checkpoint stays as a backstop, at a larger
 log (AUTOCHECKPOINT_PAGES), for a process that writes much in few transactions.
 """
 
