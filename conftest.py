@@ -9,7 +9,9 @@ import threading
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
+from django.db.models.signals import post_migrate
 
 from accounts.models import Role
 from accounts.tests.factories import PASSWORD, UserFactory
@@ -134,25 +136,23 @@ DATA_MIGRATIONS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _rows_from_data_migrations(request):
-    """A transactional test ends by emptying every table, data migrations' rows
-    too (the default tax rate, the repair emails); the tests after it get them
-    back here, whatever order the tests run in."""
-    marker = request.node.get_closest_marker("django_db")
-    names = request.fixturenames
-    if (
-        "transactional_db" in names
-        or "live_server" in names
-        or (marker is not None and marker.kwargs.get("transaction"))
-        or ("db" not in names and marker is None)
-    ):
-        return
-    request.getfixturevalue("db")
-    from django.apps import apps
-
+def _rows_from_data_migrations(sender, **kwargs):
+    """A transactional test ends by emptying every table (Django's flush), data
+    migrations' rows too (the default tax rate, the repair emails). The flush
+    ends with the post_migrate signal, as a migration does: the rows come back
+    here, once, for whatever test comes next, instead of being checked for
+    before every test."""
     for module, function in DATA_MIGRATIONS:
-        getattr(importlib.import_module(module), function)(apps, None)
+        getattr(importlib.import_module(module), function)(
+            kwargs.get("apps") or django_apps, None
+        )
+
+
+post_migrate.connect(
+    _rows_from_data_migrations,
+    sender=django_apps.get_app_config("repairs"),
+    dispatch_uid="conftest.rows_from_data_migrations",
+)
 
 
 @pytest.fixture(autouse=True)
