@@ -3,7 +3,9 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Sequence
@@ -13,10 +15,28 @@ from sales.demo import DAYS
 from sales.models import Return, Sale, SaleLine, SaleStatus, Shift, ShiftStatus
 from sales.queries import expected_takings
 
+pytestmark = pytest.mark.slow
 
-def test_the_full_demo_shop_loads_with_sales_shifts_returns_and_invoices(db):
+BULK_LINES = 2000
+
+
+@pytest.fixture(scope="module")
+def demo_output(django_db_setup, django_db_blocker):
+    """The full demo shop, with bulk sale lines in the years before it, loaded
+    once for the tests of this module (each runs inside it and is rolled back
+    to it); what the command printed."""
     out = StringIO()
-    call_command("demo_data", "--repairs", "20", stdout=out)
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command(
+            "demo_data", "--repairs", "20", "--sale-lines", str(BULK_LINES), stdout=out
+        )
+        yield out.getvalue()
+        transaction.set_rollback(True)
+
+
+def test_the_full_demo_shop_loads_with_sales_shifts_returns_and_invoices(
+    demo_output, db
+):
     assert Sale.objects.count() >= 400
     assert Return.objects.exists()
     assert not Shift.objects.filter(status=ShiftStatus.OPEN).exists()
@@ -32,7 +52,7 @@ def test_the_full_demo_shop_loads_with_sales_shifts_returns_and_invoices(db):
     methods = set(Sale.objects.values_list("invoice__payments__method", flat=True))
     assert {"cash", "card"} <= methods
     call_command("check_stock", stdout=StringIO())
-    assert "Demo logins" in out.getvalue()
+    assert "Demo logins" in demo_output
     # Weekly deliveries restock what sales and repairs ran low; at most four
     # products are left whose low-stock alert went out and are still to order.
     weeks = GoodsReceipt.objects.filter(
@@ -42,18 +62,12 @@ def test_the_full_demo_shop_loads_with_sales_shifts_returns_and_invoices(db):
     assert 1 <= Product.objects.low_stock().filter(low_stock_alerted=True).count() <= 4
 
 
-def test_bulk_sale_lines_add_up_to_the_cent_with_gapless_numbers(db):
-    call_command(
-        "demo_data",
-        "--sale-lines", "2000",
-        "--sales", "20", "--repairs", "5", "--invoices", "5", "--customers", "40",
-        stdout=StringIO(),
-    )  # fmt: skip
+def test_bulk_sale_lines_add_up_to_the_cent_with_gapless_numbers(demo_output, db):
     first_till_day = timezone.localdate() - timedelta(days=DAYS)
     before_the_till_demo = timezone.make_aware(datetime.combine(first_till_day, time()))
     bulk = Sale.objects.filter(created_at__lt=before_the_till_demo)
     lines = SaleLine.objects.filter(sale__in=bulk)
-    assert lines.count() == 2000
+    assert lines.count() == BULK_LINES
     oldest = bulk.earliest("created_at").created_at.date()
     assert oldest < timezone.localdate() - timedelta(days=900)
     assert not lines.filter(unit_cost__isnull=True).exists()
@@ -65,7 +79,7 @@ def test_bulk_sale_lines_add_up_to_the_cent_with_gapless_numbers(db):
     assert totals == gross
     assert sum(totals.values()) == sum(gross.values())
 
-    invoices = Invoice.objects.filter(sale__in=bulk)
+    invoices = Invoice.objects.filter(sale__in=bulk).select_related("sale")
     paid = defaultdict(Decimal)
     for invoice_id, amount in Payment.objects.filter(invoice__in=invoices).values_list(
         "invoice_id", "amount"
