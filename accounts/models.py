@@ -399,3 +399,20 @@ class LiveTopic(models.Model):
 
     def __str__(self):
         return f"{self.name}: {self.version}"
+
+
+class IdempotencyKey(models.Model):
+    """A client's one-time key, claimed by the request that made something with
+    it (pos_project/idempotency.py). What it made keeps `scope-fingerprint` in
+    its own key column."""
+
+    # The action's name and a hash of the member of staff and their key: unique,
+    # so that two requests racing with one key queue here.
+    scope = models.CharField(max_length=64, unique=True)
+    # A hash of what the request asked; empty for keys kept before requests
+    # were fingerprinted, whose retries are taken for the same request.
+    fingerprint = models.CharField(max_length=16, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return self.scope

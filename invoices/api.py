@@ -3,26 +3,21 @@
 All staff read invoices and record payments on them through
 `services.record_payment`, as the invoice page does; the list of every payment
 is for Admins, as the payments page is. Money-moving requests carry an
-`Idempotency-Key` header: a retry with the key returns what the first request
-made (200, `Idempotent-Replayed: true`) and never takes the money twice. The
-helpers for that key live here, for the sales API to share.
+`Idempotency-Key` header (pos_project/api.py): a retry with the key returns
+what the first request made (200, `Idempotent-Replayed: true`) and never
+takes the money twice.
 """
 
-import re
 from decimal import Decimal
 
 import django_filters.rest_framework as filters
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -33,8 +28,8 @@ from accounts.access import (
 )
 from accounts.api_access import ApiAccessMixin
 from accounts.models import PaymentMethod
-from pos_project.api import MomentFilter
-from pos_project.api_schema import ERROR_COMPONENT
+from pos_project.api import MomentFilter, idempotency_key, made_response
+from pos_project.api_schema import IDEMPOTENCY_KEY, KEY_REUSED, REPLAYED
 from pos_project.validators import refuse_card_number
 
 from . import services
@@ -47,76 +42,6 @@ from .models import (
     InvoiceStatus,
     Payment,
 )
-
-# The one-time key of a request that moves money.
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-REPLAYED_HEADER = "Idempotent-Replayed"
-MAX_KEY_LENGTH = 64
-KEY_PATTERN = re.compile(rf"[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}")
-
-IDEMPOTENCY_KEY = OpenApiParameter(
-    IDEMPOTENCY_HEADER,
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    required=True,
-    description=(
-        f"A key of your own, new for each request (a UUID, say), 1 to "
-        f"{MAX_KEY_LENGTH} letters, digits or punctuation. Send the same key "
-        "when you retry the request: what the first one made is returned (200) "
-        "and nothing is made twice. The same key with a different body is "
-        "refused (409)."
-    ),
-)
-REPLAYED = OpenApiParameter(
-    REPLAYED_HEADER,
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    enum=["true", "false"],
-    response=[200, 201],
-    description="`true` when the key was used before and this is what it made.",
-)
-KEY_REUSED = OpenApiResponse(
-    {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"},
-    description=(
-        "The Idempotency-Key was already used for a different request (code "
-        "`idempotency_key_reused`). Nothing was changed."
-    ),
-)
-
-
-class KeyReused(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "idempotency_key_reused"
-    default_detail = "This Idempotency-Key was already used for a different request."
-
-
-def idempotency_key(request) -> str:
-    """The request's Idempotency-Key header, or a 400 saying what is wrong."""
-    key = request.headers.get(IDEMPOTENCY_HEADER, "")
-    if not key:
-        raise exceptions.ValidationError(
-            f"Send an {IDEMPOTENCY_HEADER} header: a key of your own, new for each "
-            "request and the same when you retry it, so nothing is made twice."
-        )
-    if not KEY_PATTERN.fullmatch(key):
-        raise exceptions.ValidationError(
-            f"The {IDEMPOTENCY_HEADER} is 1 to {MAX_KEY_LENGTH} letters, digits or "
-            "punctuation, without spaces."
-        )
-    return key
-
-
-def replayed(created: bool) -> dict:
-    """The response headers that say whether the key made it now."""
-    return {REPLAYED_HEADER: "false" if created else "true"}
-
-
-def payment_token(user, key: str) -> str:
-    """The idempotency key stored for a payment made through the API (44
-    characters)."""
-    return services.scoped_key("pay", user, key)
-
 
 # Reading invoices and payments.
 
@@ -324,67 +249,6 @@ class PaymentCreateSerializer(serializers.Serializer):
     )
 
 
-def payment_of_key(token, *, what="payment", **asked):
-    """The payment an API key made, if any; a 409 if it made it for a
-    different request. `asked`: the Payment fields the request gave, each of
-    which the payment made holds (text as stored: stripped); `what` names it
-    in the 409 ("payment", "deposit")."""
-    earlier = Payment.objects.for_lists().filter(idempotency_key=token).first()
-    if earlier is None:
-        return None
-    asked = {
-        field: value.strip() if isinstance(value, str) else value
-        for field, value in asked.items()
-    }
-    if any(getattr(earlier, field) != value for field, value in asked.items()):
-        raise KeyReused(
-            f"This {IDEMPOTENCY_HEADER} already recorded {what} {earlier.pk} "
-            f"({earlier.amount} on {earlier.invoice}), for a different request. "
-            f"Use a new key for a new {what}."
-        )
-    return earlier
-
-
-def _payment_of_key(token, invoice, fields):
-    return payment_of_key(
-        token,
-        invoice_id=invoice.pk,
-        amount=fields["amount"],
-        method=fields["method"],
-        reference=fields["reference"],
-        note=fields["note"],
-    )
-
-
-def record_payment_once(invoice, *, by, key, **fields) -> tuple[Payment, bool]:
-    """services.record_payment for an API request with its key: (payment,
-    made now). A retry returns the first request's payment."""
-    token = payment_token(by, key)
-    earlier = _payment_of_key(token, invoice, fields)
-    if earlier:
-        return earlier, False
-    try:
-        with transaction.atomic():
-            # The invoice's row, which record_payment locks too: a retry racing
-            # the first request with its key waits here, then finds the payment.
-            Invoice.objects.select_for_update().filter(pk=invoice.pk).first()
-            earlier = _payment_of_key(token, invoice, fields)
-            if earlier:
-                return earlier, False
-            payment = services.record_payment(
-                invoice, by=by, idempotency_key=token, **fields
-            )
-    except (IntegrityError, ValidationError):
-        # The same key for another invoice at the same instant: the key's
-        # unique index (or record_payment's own check of the key) stopped the
-        # second payment. Any other refusal stands.
-        earlier = _payment_of_key(token, invoice, fields)
-        if earlier:
-            return earlier, False
-        raise
-    return Payment.objects.for_lists().get(pk=payment.pk), True
-
-
 @extend_schema_view(
     list=extend_schema(summary="List invoices and credit notes"),
     retrieve=extend_schema(summary="An invoice with its lines and payments"),
@@ -449,14 +313,11 @@ class InvoiceViewSet(ApiAccessMixin, viewsets.ReadOnlyModelViewSet):
         key = idempotency_key(request)
         body = PaymentCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        payment, created = record_payment_once(
+        made = services.record_payment_once(
             invoice, by=request.user, key=key, **body.validated_data
         )
-        return Response(
-            InvoicePaymentSerializer(payment).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-            headers=replayed(created),
-        )
+        payment = Payment.objects.for_lists().get(pk=made.obj.pk)
+        return made_response(made, InvoicePaymentSerializer(payment).data)
 
 
 class PaymentFilter(filters.FilterSet):

@@ -5,7 +5,6 @@ same transaction as the payment or credit note that moves it, with the invoice
 row locked so two payments cannot both settle the same balance.
 """
 
-import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
@@ -18,7 +17,9 @@ from django.utils import timezone
 from accounts.access import CREDIT_INVOICES, REFUND_PAYMENTS, VOID_INVOICES
 from accounts.models import PaymentMethod, ShopSettings, User
 from accounts.services import next_number
+from pos_project import idempotency
 from pos_project.db import one_transaction
+from pos_project.idempotency import Made
 from pos_project.money import document_totals, line_totals, to_money
 from pos_project.validators import checked as without_card_numbers
 from pos_project.validators import find_card_number
@@ -34,13 +35,6 @@ from .models import (
 )
 
 NUMBER_PREFIX = {InvoiceKind.INVOICE: "INV", InvoiceKind.CREDIT_NOTE: "CN"}
-
-
-def scoped_key(kind: str, user, key: str) -> str:
-    """A caller's idempotency key as stored: scoped to them (another member of
-    staff's same key is another key) and to a kind of record ("pay", "sale"),
-    unlike any key the pages make."""
-    return f"{kind}-" + hashlib.sha256(f"{user.pk}:{key}".encode()).hexdigest()[:40]
 
 
 @dataclass(frozen=True)
@@ -439,6 +433,56 @@ def record_payment(
     )
     _apply_payment(invoice, amount)
     return payment
+
+
+def _reused_for(what):
+    """KeyReused's message for a payment or a deposit a client's key took."""
+    return lambda payment: (
+        f"This Idempotency-Key already recorded {what} {payment.pk} "
+        f"({payment.amount} on {payment.invoice}), for a different request. "
+        f"Use a new key for a new {what}."
+    )
+
+
+# Invoice payments and repair deposits are both payments: they share keys.
+PAYMENTS = idempotency.Action("pay", Payment, "idempotency_key", _reused_for("payment"))
+DEPOSITS = idempotency.Action("pay", Payment, "idempotency_key", _reused_for("deposit"))
+
+
+def record_payment_once(
+    invoice: Invoice,
+    *,
+    by: User,
+    key: str,
+    amount,
+    method: str,
+    reference: str = "",
+    note: str = "",
+) -> Made:
+    """record_payment for a client's one-time key (pos_project.idempotency):
+    a retry returns the payment the key took, never takes the money twice."""
+    claim = PAYMENTS.claim(
+        key,
+        by=by,
+        content={
+            "invoice": invoice.pk,
+            "amount": idempotency.number(amount),
+            "method": method,
+            "reference": str(reference).strip(),
+            "note": str(note).strip(),
+        },
+    )
+    return claim.once(
+        lambda: record_payment(
+            invoice,
+            by=by,
+            amount=amount,
+            method=method,
+            reference=reference,
+            note=note,
+            idempotency_key=claim.token,
+        )
+    )
 
 
 @one_transaction

@@ -7,12 +7,20 @@ Every error answers
 
 `fields` (field name -> messages) appears only for validation errors. A
 ValidationError raised by a service (django.core.exceptions) is a 400 with the
-service's own message, as the web pages show it. A URL under the API that no
-endpoint matches (`not_found`) answers with the same body, not an HTML page.
+service's own message, as the web pages show it; a one-time key reused for a
+different request (pos_project.idempotency.KeyReused) is a 409. A URL under
+the API that no endpoint matches (`not_found`) answers with the same body, not
+an HTML page.
+
+Requests that make something a client may need to send again carry an
+`Idempotency-Key` header: `idempotency_key(request)` reads it for the
+service's `key=`, and `made_response(made, data)` answers 201, or 200 for a
+retry, saying which in the `Idempotent-Replayed` header.
 
 A date-time filter is a `MomentFilter`: an ISO 8601 moment, taken in UTC.
 """
 
+import re
 from datetime import UTC
 
 from django.contrib.auth.decorators import login_not_required
@@ -23,10 +31,13 @@ from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.fields import IsoDateTimeField
 from django_filters.rest_framework import IsoDateTimeFilter
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from pos_project.idempotency import MAX_KEY_LENGTH, KeyReused
 
 
 class Pagination(PageNumberPagination):
@@ -55,6 +66,49 @@ class MomentFilter(IsoDateTimeFilter):
     it names; a moment outside the years 1 to 9999 in UTC is a 400."""
 
     field_class = MomentField
+
+
+# The one-time key of a request that makes something (pos_project.idempotency).
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+KEY_PATTERN = re.compile(rf"[\x21-\x7e]{{1,{MAX_KEY_LENGTH}}}")
+
+
+class KeyConflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = KeyReused.code
+    default_detail = "This Idempotency-Key was already used for a different request."
+
+
+def idempotency_key(request, *, required=True) -> str | None:
+    """The request's Idempotency-Key header for a service's `key=` (None when
+    it is not `required` and not sent), or a 400 saying what is wrong."""
+    if not required and IDEMPOTENCY_HEADER not in request.headers:
+        return None
+    key = request.headers.get(IDEMPOTENCY_HEADER, "")
+    if not key:
+        raise exceptions.ValidationError(
+            f"Send an {IDEMPOTENCY_HEADER} header: a key of your own, new for each "
+            "request and the same when you retry it, so nothing is made twice."
+        )
+    if not KEY_PATTERN.fullmatch(key):
+        raise exceptions.ValidationError(
+            f"The {IDEMPOTENCY_HEADER} is 1 to {MAX_KEY_LENGTH} letters, digits or "
+            "punctuation, without spaces."
+        )
+    return key
+
+
+def made_response(made, data, *, headers=None) -> Response:
+    """The answer to a request that made something (a service's `Made`): 201,
+    or 200 when a retry's key had made it before."""
+    replayed = {REPLAYED_HEADER: "false" if made.created else "true"}
+    return Response(
+        data,
+        status=status.HTTP_201_CREATED if made.created else status.HTTP_200_OK,
+        headers={**(headers or {}), **replayed},
+    )
 
 
 NON_FIELD_KEYS = {NON_FIELD_ERRORS, api_settings.NON_FIELD_ERRORS_KEY}
@@ -92,7 +146,9 @@ def _from_django(exc):
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, KeyReused):
+        exc = KeyConflict(" ".join(exc.messages))
+    elif isinstance(exc, DjangoValidationError):
         exc = _from_django(exc)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)

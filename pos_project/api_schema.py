@@ -18,9 +18,13 @@ test_api_schema.py), so an error that is not listed here fails the tests.
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, is_serializer
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import SAFE_METHODS, AllowAny
+
+from pos_project.api import IDEMPOTENCY_HEADER, REPLAYED_HEADER
+from pos_project.idempotency import MAX_KEY_LENGTH
 
 ERROR_COMPONENT = "Error"
 
@@ -83,6 +87,35 @@ def error_response(description):
     return OpenApiResponse(
         {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}, description=description
     )
+
+
+# The one-time key of a request that makes something (pos_project.api).
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    IDEMPOTENCY_HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description=(
+        f"A key of your own, new for each request (a UUID, say), 1 to "
+        f"{MAX_KEY_LENGTH} letters, digits or punctuation. Send the same key "
+        "when you retry the request: what the first one made is returned (200) "
+        "and nothing is made twice. The same key with a different body is "
+        "refused (409)."
+    ),
+)
+REPLAYED = OpenApiParameter(
+    REPLAYED_HEADER,
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    enum=["true", "false"],
+    response=[200, 201],
+    description="`true` when the key was used before and this is what it made.",
+)
+KEY_REUSED = error_response(
+    "The Idempotency-Key was already used for a different request (code "
+    "`idempotency_key_reused`). Nothing was changed."
+)
 
 
 def _response(description, headers=None):

@@ -28,6 +28,8 @@ from inventory.models import Product, StockReason
 from invoices import services as billing
 from invoices.models import InvoiceSource, InvoiceStatus, Payment
 from invoices.services import LineInput
+from pos_project import idempotency
+from pos_project.idempotency import Made
 from pos_project.money import document_totals, line_totals, to_money
 from pos_project.tasks import enqueue_on_commit
 from pos_project.validators import passes_luhn
@@ -258,6 +260,34 @@ def create_ticket(
     return ticket
 
 
+INTAKES = idempotency.Action(
+    "intake",
+    Ticket,
+    "intake_key",
+    reused=lambda ticket: (
+        f"This Idempotency-Key already booked in {ticket.number}, for a "
+        "different request. Use a new key for a new ticket."
+    ),
+)
+
+
+def create_ticket_once(*, by: User, key: str | None, **intake) -> Made:
+    """create_ticket for a client's one-time key (pos_project.idempotency): a
+    retry returns the ticket the key booked in, with its deposit taken once.
+    Without a key the ticket is booked in now."""
+    if key is None:
+        return Made(create_ticket(by=by, **intake), True)
+    # The passcode stays out of the fingerprint, which is kept in clear.
+    claim = INTAKES.claim(
+        key,
+        by=by,
+        content={name: value for name, value in intake.items() if name != "passcode"},
+    )
+    return claim.once(
+        lambda: create_ticket(by=by, idempotency_key=claim.token, **intake)
+    )
+
+
 def _clean_passcode(passcode):
     passcode = (passcode or "").strip()
     if len(passcode) > 64:
@@ -276,6 +306,19 @@ def _take_deposit(ticket, deposit, *, by):
         idempotency_key=deposit.idempotency_key,
         deposit=True,
     )
+
+
+@transaction.atomic
+def edit_ticket(
+    ticket: Ticket, *, by: User, passcode: str | None = None, **fields
+) -> Ticket:
+    """Correct the intake details and, given one, the passcode (empty removes
+    it), together or not at all."""
+    if fields or passcode is None:
+        ticket = update_ticket(ticket, by=by, **fields)
+    if passcode is not None:
+        ticket = set_passcode(ticket, by=by, passcode=passcode)
+    return ticket
 
 
 @transaction.atomic
@@ -625,6 +668,24 @@ def record_deposit(
         )
     return _take_deposit(
         ticket, Deposit(amount, method, reference, idempotency_key), by=by
+    )
+
+
+def record_deposit_once(ticket: Ticket, *, by: User, key: str, **deposit) -> Made:
+    """record_deposit for a client's one-time key (pos_project.idempotency): a
+    retry returns the deposit the key took, never takes the money twice."""
+    claim = billing.DEPOSITS.claim(
+        key,
+        by=by,
+        content={
+            "invoice": ticket.invoice_id,
+            "amount": idempotency.number(deposit.get("amount")),
+            "method": deposit.get("method"),
+            "reference": str(deposit.get("reference", "")).strip(),
+        },
+    )
+    return claim.once(
+        lambda: record_deposit(ticket, by=by, idempotency_key=claim.token, **deposit)
     )
 
 

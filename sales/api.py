@@ -5,8 +5,8 @@ token owner's open shift, through `services.sell`, the checkout's own code path
 (prices from the products, stock taken, a gapless receipt number, the invoice
 and payments, the discount and on-account rules). Prices and totals are never
 taken from a request: a body that carries one is refused. A sale needs an
-`Idempotency-Key` header (invoices/api.py): a retry returns the sale the key
-made and never makes a second one.
+`Idempotency-Key` header (pos_project/api.py): a retry returns the sale the
+key made and never makes a second one.
 """
 
 from collections.abc import Mapping
@@ -31,18 +31,13 @@ from accounts.api_access import ApiAccessMixin
 from accounts.models import PaymentMethod
 from customers.models import Customer
 from invoices.api import (
-    IDEMPOTENCY_KEY,
-    KEY_REUSED,
-    REPLAYED,
     InvoicePaymentSerializer,
-    KeyReused,
     ReferenceField,
     UserNameField,
-    idempotency_key,
     payments_in_order,
-    replayed,
 )
-from pos_project.api import MomentFilter
+from pos_project.api import MomentFilter, idempotency_key, made_response
+from pos_project.api_schema import IDEMPOTENCY_KEY, KEY_REUSED, REPLAYED
 
 from . import services
 from .models import (
@@ -379,29 +374,26 @@ class SaleViewSet(
         body.is_valid(raise_exception=True)
         data = body.validated_data
         discount = data.get("discount") or {}
-        try:
-            sale, created = services.sell(
-                sale_items(data["lines"]),
-                by=request.user,
-                tenders=[
-                    services.Tender(t["method"], t["amount"], t["reference"])
-                    for t in data.get("payments", [])
-                ],
-                key=key,
-                customer=data["customer"],
-                discount_kind=discount.get("kind", DiscountKind.PERCENT),
-                discount_value=discount.get("value", ZERO),
-            )
-        except services.KeyReused as exc:
-            raise KeyReused(" ".join(exc.messages)) from exc
-        sale = self.get_queryset().get(pk=sale.pk)
+        made = services.sell(
+            sale_items(data["lines"]),
+            by=request.user,
+            tenders=[
+                services.Tender(t["method"], t["amount"], t["reference"])
+                for t in data.get("payments", [])
+            ],
+            key=key,
+            customer=data["customer"],
+            discount_kind=discount.get("kind", DiscountKind.PERCENT),
+            discount_value=discount.get("value", ZERO),
+        )
+        sale = self.get_queryset().get(pk=made.obj.pk)
         location = request.build_absolute_uri(
             reverse("api:sale-detail", args=[sale.pk])
         )
-        return Response(
+        return made_response(
+            made,
             SaleSerializer(sale, context=self.get_serializer_context()).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-            headers={**replayed(created), "Location": location},
+            headers={"Location": location},
         )
 
 

@@ -8,8 +8,6 @@ retry return the sale it already made. `sell` takes a program's lines (the REST
 API) through the same code path without a cart, its key in the token's place.
 """
 
-import hashlib
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -32,7 +30,9 @@ from inventory import services as stock
 from inventory.models import Product, StockReason
 from invoices import services as billing
 from invoices.models import Invoice, InvoiceSource
+from pos_project import idempotency
 from pos_project.db import first_of
+from pos_project.idempotency import Made
 from pos_project.money import to_money
 
 from . import totals as daily_totals
@@ -739,18 +739,15 @@ class SaleItem:
     discount_value: Decimal | str = ZERO
 
 
-class KeyReused(ValidationError):
-    """A one-time key that already made a sale came back with a different order."""
-
-    def __init__(self, sale):
-        super().__init__(
-            f"This key already made sale {sale.number}, for a different order. "
-            "Use a new key for a new sale."
-        )
-        self.sale = sale
-
-
-MAX_KEY_LENGTH = 64
+SALES = idempotency.Action(
+    "sale",
+    Sale,
+    "checkout_token",
+    reused=lambda sale: (
+        f"This key already made sale {sale.number}, for a different order. "
+        "Use a new key for a new sale."
+    ),
+)
 
 
 def sell(
@@ -763,26 +760,23 @@ def sell(
     discount_kind: str = DiscountKind.PERCENT,
     discount_value=ZERO,
     shop: ShopSettings | None = None,
-) -> tuple[Sale, bool]:
+) -> Made:
     """Sell `items` (SaleItem) as checkout sells a cart, without `by`'s till cart.
 
-    `key` is the caller's one-time key, its own (another member of staff's same
-    key is another key). A retry with the key and the same order returns the
-    sale it made, with False (not made now); the key with a different order is
-    refused (KeyReused) and never makes a second sale. A refused order uses up
-    no key.
+    `key` is the caller's one-time key (pos_project.idempotency): a retry with
+    the key and the same order returns the sale it made (not made now); the
+    key with a different order is refused (KeyReused) and sells nothing. A
+    refused order uses up no key.
     """
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise ValidationError(
-            f"A sale needs a one-time key of 1 to {MAX_KEY_LENGTH} characters."
-        )
     items, tenders = list(items), list(tenders)
-    prefix, token = _sale_token(
-        by, key, items, tenders, customer, discount_kind, discount_value
+    claim = SALES.claim(
+        key,
+        by=by,
+        content=_order_content(items, tenders, customer, discount_kind, discount_value),
     )
-    earlier = _sale_of_key(prefix, token)
+    earlier = claim.earlier()
     if earlier:
-        return earlier, False
+        return earlier
     shop = shop or ShopSettings.load()
     # Read and priced before the transaction, as checkout does.
     cart, lines = _order(
@@ -793,79 +787,40 @@ def sell(
         discount_value=discount_value,
     )
     plan = _plan(cart, tenders, shop, lines=lines)
-    try:
-        return _sell(cart, plan, by=by, prefix=prefix, token=token, shop=shop)
-    except IntegrityError:
-        earlier = _sale_of_key(prefix, token)
-        if earlier:
-            return earlier, False
-        raise
+    return claim.make(
+        lambda: _make_sale(
+            cart,
+            plan,
+            by=by,
+            shift=current_shift(by, lock=True),
+            token=claim.token,
+            shop=shop,
+        )
+    )
 
 
-@transaction.atomic
-def _sell(cart, plan, *, by, prefix, token, shop):
-    # The cashier's open shift, locked: one cashier's sales queue here, so a
-    # retry racing the first request with its key waits, then finds that sale
-    # (the till's cart lock does this for a double click).
-    shift = current_shift(by, lock=True)
-    earlier = _sale_of_key(prefix, token)
-    if earlier:
-        return earlier, False
-    return _make_sale(cart, plan, by=by, shift=shift, token=token, shop=shop), True
-
-
-def _sale_token(by, key, items, tenders, customer, discount_kind, discount_value):
-    """(prefix, checkout token) of a program's sale: the key, scoped to its
-    user, then a fingerprint of the order, so a reused key can be told apart."""
-    order = {
+def _order_content(items, tenders, customer, discount_kind, discount_value):
+    """What a program's sale asks, for its key's fingerprint: numbers written
+    any way ("10", "10.00") are one number."""
+    number = idempotency.number
+    return {
         "items": [
             [
                 getattr(item.product, "pk", item.product),
                 str(item.code).strip(),
-                _canonical(item.quantity),
+                number(item.quantity),
                 item.discount_kind,
-                _canonical(item.discount_value),
+                number(item.discount_value),
             ]
             for item in items
         ],
         "tenders": [
-            [t.method, _canonical(t.amount), str(t.reference or "").strip()]
+            [t.method, number(t.amount), str(t.reference or "").strip()]
             for t in tenders
         ],
         "customer": getattr(customer, "pk", customer),
-        "discount": [discount_kind, _canonical(discount_value)],
+        "discount": [discount_kind, number(discount_value)],
     }
-    fingerprint = hashlib.sha256(
-        json.dumps(order, sort_keys=True, default=str).encode()
-    ).hexdigest()[:16]
-    prefix = billing.scoped_key("sale", by, key) + "-"
-    return prefix, prefix + fingerprint
-
-
-def _canonical(value):
-    """A number as one string however it was written ("10", "10.00", 10)."""
-    if isinstance(value, bool):
-        return str(value)
-    try:
-        number = Decimal(str(value))
-    except ArithmeticError:
-        return str(value)
-    return format(number.normalize(), "f") if number.is_finite() else str(value)
-
-
-def _sale_of_key(prefix, token):
-    """The sale a program's key made, if any; refused if made for another order."""
-    # One lookup for both, unordered, as a range of the token's unique index
-    # (SQLite's LIKE 'prefix%' would read the whole table): the prefix ends in
-    # "-", and "." is the character after it. A key never has more than one sale.
-    earlier = first_of(
-        Sale.objects.filter(
-            checkout_token__gte=prefix, checkout_token__lt=prefix[:-1] + "."
-        )
-    )
-    if earlier is not None and earlier.checkout_token != token:
-        raise KeyReused(earlier)
-    return earlier
 
 
 def _order(items, *, by, customer, discount_kind, discount_value):

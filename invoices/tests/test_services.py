@@ -12,6 +12,7 @@ from customers.tests.factories import CustomerFactory
 from invoices import services
 from invoices.models import Invoice, InvoiceStatus, Payment
 from invoices.tests.factories import line, make_invoice
+from pos_project.idempotency import KeyReused
 
 
 @pytest.fixture
@@ -215,6 +216,52 @@ def test_a_repeated_idempotency_key_records_one_payment(invoice, cashier):
     again = pay(invoice, cashier, "20.00", idempotency_key="form-token-1")
     assert again == first
     assert fresh(invoice).balance == Decimal("100.00")
+
+
+def pay_once(invoice, by, amount, key="k-1", method="cash", **kwargs):
+    return services.record_payment_once(
+        invoice, by=by, key=key, amount=amount, method=method, **kwargs
+    )
+
+
+def test_a_clients_key_takes_a_payment_once(invoice, cashier):
+    first = pay_once(invoice, cashier, "20.00", reference=" 7781 ")
+    again = pay_once(invoice, cashier, "20", reference="7781")
+    assert (first.created, again.created) == (True, False)
+    assert again.obj == first.obj
+    assert Payment.objects.get() == first.obj
+    assert fresh(invoice).balance == Decimal("100.00")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"amount": "21.00"}, {"method": "card"}, {"note": "Second instalment"}],
+)
+def test_a_clients_key_sent_with_another_payment_is_refused(invoice, cashier, change):
+    made = pay_once(invoice, cashier, "20.00").obj
+    with pytest.raises(KeyReused) as refused:
+        pay_once(invoice, cashier, **{"amount": "20.00", **change})
+    assert refused.value.messages == [
+        f"This Idempotency-Key already recorded payment {made.pk} (20.00 on "
+        "Invoice INV-000001), for a different request. Use a new key for a new "
+        "payment."
+    ]
+    assert refused.value.made == made
+    assert Payment.objects.count() == 1
+
+
+def test_a_clients_key_for_another_invoice_is_refused(invoice, cashier, manager):
+    pay_once(invoice, cashier, "20.00")
+    other = make_invoice(by=manager)
+    with pytest.raises(KeyReused):
+        pay_once(other, cashier, "20.00")
+    assert not other.payments.exists()
+
+
+def test_a_refused_payment_uses_up_no_key(invoice, cashier):
+    with pytest.raises(ValidationError, match="more than the 120.00 left"):
+        pay_once(invoice, cashier, "500.00")
+    assert pay_once(invoice, cashier, "50.00").created
 
 
 def test_drafts_void_and_paid_invoices_take_no_payments(manager, cashier, invoice):

@@ -12,6 +12,7 @@ from inventory import services as stock
 from inventory.models import StockMove
 from inventory.tests.factories import ProductFactory
 from pos_project.api import exception_handler
+from pos_project.idempotency import KeyReused
 
 MOVES = "/api/v1/stock-moves/"
 
@@ -170,3 +171,16 @@ def test_an_id_that_is_no_number_is_the_apis_404(api_client, cashier, url):
     response = api_client(cashier).get(url)
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_reused_key_from_any_service_is_one_409():
+    error = KeyReused("This key already made sale R-000001.", made=None)
+    response = exception_handler(error, {})
+    assert response.status_code == 409
+    assert response.data == {
+        "error": {
+            "status": 409,
+            "code": "idempotency_key_reused",
+            "message": "This key already made sale R-000001.",
+        }
+    }

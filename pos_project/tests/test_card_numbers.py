@@ -70,6 +70,8 @@ ALLOWED = {
     "accounts.ShopSettings.logo_content_type": "set from the uploaded file",
     "accounts.Sequence.name": "the counter's name, set in code",
     "accounts.LiveTopic.name": "a topic name, set in code",
+    "accounts.IdempotencyKey.scope": "a hash of a client's retry key",
+    "accounts.IdempotencyKey.fingerprint": "a hash of what a request asked",
     "inventory.Product.image": "an uploaded image's path (in the history)",
     "accounts.Notification.kind": "set in code",
     "accounts.Notification.title": "written by the app from records",

@@ -16,8 +16,9 @@ from rest_framework import serializers
 from accounts.models import PaymentMethod
 from customers.models import Customer
 from inventory.models import Product
-from invoices.api import IDEMPOTENCY_HEADER, ReferenceField
+from invoices.api import ReferenceField
 from invoices.services import check_reference
+from pos_project.api import IDEMPOTENCY_HEADER
 from pos_project.validators import refuse_card_number
 
 from .. import services

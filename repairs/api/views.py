@@ -1,6 +1,5 @@
 """The repairs endpoints: tickets, and the lines of their estimates."""
 
-from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -10,19 +9,9 @@ from rest_framework.response import Response
 
 from accounts.access import ADD_REPAIRS, CHANGE_REPAIRS, RECORD_PAYMENTS, VIEW_REPAIRS
 from accounts.api_access import ApiAccessMixin
-from invoices import services as billing
-from invoices.api import (
-    IDEMPOTENCY_HEADER,
-    IDEMPOTENCY_KEY,
-    KEY_REUSED,
-    REPLAYED,
-    KeyReused,
-    idempotency_key,
-    payment_of_key,
-    payment_token,
-    replayed,
-)
 from invoices.models import Payment
+from pos_project.api import IDEMPOTENCY_HEADER, idempotency_key, made_response
+from pos_project.api_schema import IDEMPOTENCY_KEY, KEY_REUSED, REPLAYED
 
 from .. import services
 from ..models import LineKind, StatusChange, Ticket, TicketLine
@@ -65,11 +54,6 @@ OPTIONAL_KEY = OpenApiParameter(
         "customer is refused (409)."
     ),
 )
-
-
-def intake_token(user, key):
-    """The intake key stored on a ticket booked in through the API."""
-    return billing.scoped_key("intake", user, key)
 
 
 class TicketViewSet(
@@ -129,10 +113,9 @@ class TicketViewSet(
             "record_deposit": RepairDepositSerializer,
         }.get(self.action, TicketSerializer)
 
-    def ticket_response(self, ticket, code=status.HTTP_200_OK, headers=None):
+    def ticket_data(self, ticket):
         ticket = self.get_queryset().get(pk=ticket.pk)
-        data = TicketSerializer(ticket, context=self.get_serializer_context()).data
-        return Response(data, status=code, headers=headers)
+        return TicketSerializer(ticket, context=self.get_serializer_context()).data
 
     @extend_schema(
         request=TicketCreateSerializer,
@@ -152,64 +135,18 @@ class TicketViewSet(
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        asked_deposit = data.pop("deposit", None)
-        key = None
-        if asked_deposit is not None or IDEMPOTENCY_HEADER in request.headers:
-            key = idempotency_key(request)
-        token = intake_token(request.user, key) if key else None
-        if token:
-            earlier = Ticket.objects.filter(intake_key=token).first()
-            if earlier is not None:
-                return self.replayed(earlier, data, asked_deposit)
-        deposit = None
-        if asked_deposit is not None:
-            deposit = services.Deposit(
-                asked_deposit["amount"],
-                asked_deposit["method"],
-                asked_deposit["reference"],
-                idempotency_key=payment_token(request.user, f"intake:{key}"),
+        deposit = data.pop("deposit", None)
+        key = idempotency_key(request, required=deposit is not None)
+        if deposit is not None:
+            data["deposit"] = services.Deposit(
+                deposit["amount"], deposit["method"], deposit["reference"]
             )
         if data.get("warranty_days") is None:
             data.pop("warranty_days", None)  # the shop's default
-        try:
-            ticket = services.create_ticket(
-                by=request.user, deposit=deposit, idempotency_key=token, **data
-            )
-        except IntegrityError:
-            # The same key sent twice at once: the first intake won the unique
-            # intake key; this one rolled back and answers with its ticket.
-            earlier = Ticket.objects.filter(intake_key=token).first() if token else None
-            if earlier is None:
-                raise
-            return self.replayed(earlier, data, asked_deposit)
-        return self.ticket_response(
-            ticket,
-            status.HTTP_201_CREATED,
-            headers={"Location": f"{request.path}{ticket.pk}/", **replayed(True)},
-        )
-
-    def replayed(self, ticket, data, deposit):
-        """The ticket this key booked in, if the retry asks for the same intake."""
-        paid = ticket.invoice.payments.filter(amount__gt=0).order_by("pk").first()
-        asked = (
-            data["device_type"],
-            data.get("imei", ""),
-            data.get("serial", ""),
-            deposit and (deposit["amount"], deposit["method"]),
-        )
-        made = (
-            ticket.device_type,
-            ticket.imei,
-            ticket.serial,
-            paid and (paid.amount, paid.method),
-        )
-        customer = data.get("customer")
-        if asked != made or (customer is not None and customer != ticket.customer):
-            raise KeyReused(
-                f"This {IDEMPOTENCY_HEADER} already booked in {ticket.number}, for "
-                "a different request. Use a new key for a new ticket."
-            )
-        return self.ticket_response(ticket, headers=replayed(False))
+        made = services.create_ticket_once(by=request.user, key=key, **data)
+        ticket = made.obj
+        headers = {"Location": f"{request.path}{ticket.pk}/"} if made.created else {}
+        return made_response(made, self.ticket_data(ticket), headers=headers)
 
     @extend_schema(
         request=TicketUpdateSerializer,
@@ -222,16 +159,8 @@ class TicketViewSet(
         serializer = self.get_serializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
-        passcode = fields.pop("passcode", None)
-        # The details and the passcode change together or not at all.
-        with transaction.atomic():
-            if fields or passcode is None:
-                ticket = services.update_ticket(ticket, by=request.user, **fields)
-            if passcode is not None:
-                ticket = services.set_passcode(
-                    ticket, by=request.user, passcode=passcode
-                )
-        return self.ticket_response(ticket)
+        ticket = services.edit_ticket(ticket, by=request.user, **fields)
+        return Response(self.ticket_data(ticket))
 
     # The workflow.
 
@@ -272,7 +201,7 @@ class TicketViewSet(
             minutes_spent=data.get("minutes_spent"),
             on_account=data["on_account"],
         )
-        return self.ticket_response(ticket)
+        return Response(self.ticket_data(ticket))
 
     # The estimate.
 
@@ -368,37 +297,11 @@ class TicketViewSet(
         key = idempotency_key(request)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token = payment_token(request.user, key)
-        fields = serializer.validated_data
-        with transaction.atomic():
-            # The ticket's row, which record_deposit locks too: a retry racing
-            # the first request with its key waits here, then finds the deposit.
-            Ticket.objects.select_for_update().filter(pk=ticket.pk).first()
-            payment = deposit_of_key(token, ticket, fields)
-            created = payment is None
-            if created:
-                payment = services.record_deposit(
-                    ticket, by=request.user, idempotency_key=token, **fields
-                )
-        payment = Payment.objects.select_related("received_by").get(pk=payment.pk)
-        return Response(
-            RepairPaymentSerializer(payment).data,
-            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-            headers=replayed(created),
+        made = services.record_deposit_once(
+            ticket, by=request.user, key=key, **serializer.validated_data
         )
-
-
-def deposit_of_key(token, ticket, fields):
-    """The deposit an API key took, if any; a 409 if it took it for a
-    different request."""
-    return payment_of_key(
-        token,
-        what="deposit",
-        invoice_id=ticket.invoice_id,
-        amount=fields["amount"],
-        method=fields["method"],
-        reference=fields["reference"],
-    )
+        payment = Payment.objects.select_related("received_by").get(pk=made.obj.pk)
+        return made_response(made, RepairPaymentSerializer(payment).data)
 
 
 class TicketLineViewSet(

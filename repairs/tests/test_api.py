@@ -811,3 +811,42 @@ def test_the_same_intake_sent_at_once_books_one_ticket(race):
     assert sorted(map(repr, results)) == ["200", "200", "200", "200", "201"], results
     assert Ticket.objects.count() == 1
     assert Payment.objects.get().amount == Decimal("10.00")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_intake_key_racing_with_different_devices_books_one_ticket(
+    api_client, race
+):
+    cashier = UserFactory(username="racer", role=Role.USER)
+    customer = CustomerFactory()
+    clients = [api_client(cashier) for _ in range(4)]
+
+    results = race(
+        4,
+        lambda i: clients[i].post(
+            TICKETS, intake(customer, imei="", serial=f"SN-{i}"), **with_key()
+        ),
+    )
+
+    statuses = sorted(getattr(r, "status_code", r) for r in results)
+    assert statuses == [201, 409, 409, 409], [getattr(r, "data", r) for r in results]
+    assert Ticket.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_deposit_sent_at_once_takes_one_payment(api_client, race):
+    cashier = UserFactory(username="racer", role=Role.USER)
+    ticket = make_ticket(by=cashier)
+    clients = [api_client(cashier) for _ in range(5)]
+    body = {"amount": "20.00", "method": "cash"}
+
+    results = race(
+        5, lambda i: clients[i].post(detail(ticket, "deposits"), body, **with_key())
+    )
+
+    statuses = sorted(getattr(r, "status_code", r) for r in results)
+    assert statuses == [200, 200, 200, 200, 201], results
+    assert len({r.json()["id"] for r in results}) == 1
+    assert Payment.objects.get().amount == Decimal("20.00")

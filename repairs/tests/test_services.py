@@ -11,6 +11,7 @@ from customers.tests.factories import CustomerFactory
 from inventory.models import StockMove, StockReason
 from inventory.tests.factories import ServiceFactory
 from invoices.models import InvoiceSource, InvoiceStatus, Payment
+from pos_project.idempotency import KeyReused
 from repairs import services
 from repairs.models import (
     ApprovalMethod,
@@ -108,6 +109,77 @@ def test_a_repeated_intake_token_returns_the_same_ticket(cashier):
 
     assert again.pk == first.pk
     assert Ticket.objects.count() == 1
+
+
+def intake_once(by, customer, key="intake-1", **fields):
+    values = {
+        "device_type": "phone",
+        "brand": "Apple",
+        "model": "iPhone 12",
+        "imei": IMEI,
+        "problem": "Cracked screen, touch works",
+        **fields,
+    }
+    return services.create_ticket_once(by=by, key=key, customer=customer, **values)
+
+
+def test_a_clients_key_books_a_device_in_once(cashier):
+    customer = CustomerFactory()
+    deposit = services.Deposit(Decimal("25.00"), PaymentMethod.CARD, "7781")
+    first = intake_once(cashier, customer, deposit=deposit, passcode="4711")
+    again = intake_once(cashier, customer, deposit=deposit, passcode="4711")
+
+    assert (first.created, again.created) == (True, False)
+    assert again.obj == first.obj
+    assert Ticket.objects.count() == 1
+    assert Payment.objects.get().amount == Decimal("25.00")
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"serial": "C02XYZ"},
+        {"problem": "Does not charge"},
+        {"deposit": services.Deposit(Decimal("30.00"), PaymentMethod.CARD, "7781")},
+    ],
+)
+def test_a_clients_key_sent_with_another_intake_is_refused(cashier, change):
+    customer = CustomerFactory()
+    deposit = services.Deposit(Decimal("25.00"), PaymentMethod.CARD, "7781")
+    made = intake_once(cashier, customer, deposit=deposit).obj
+    with pytest.raises(KeyReused) as refused:
+        intake_once(cashier, customer, **{"deposit": deposit, **change})
+    assert refused.value.messages == [
+        f"This Idempotency-Key already booked in {made.number}, for a different "
+        "request. Use a new key for a new ticket."
+    ]
+    assert Ticket.objects.count() == Payment.objects.count() == 1
+
+
+def test_an_intake_without_a_key_is_made_each_time(cashier):
+    customer = CustomerFactory()
+    assert intake_once(cashier, customer, key=None).created
+    assert intake_once(cashier, customer, key=None).created
+    assert Ticket.objects.count() == 2
+
+
+def test_a_clients_key_takes_a_deposit_once(cashier):
+    ticket = make_ticket(by=cashier)
+    first = services.record_deposit_once(
+        ticket, by=cashier, key="d-1", amount="40.00", method="card", reference="1"
+    )
+    again = services.record_deposit_once(
+        ticket, by=cashier, key="d-1", amount="40", method="card", reference="1"
+    )
+    assert (first.created, again.created, again.obj) == (True, False, first.obj)
+    with pytest.raises(KeyReused) as refused:
+        services.record_deposit_once(
+            ticket, by=cashier, key="d-1", amount="50.00", method="card"
+        )
+    assert refused.value.messages[0].startswith(
+        f"This Idempotency-Key already recorded deposit {first.obj.pk} (40.00 on "
+    )
+    assert Payment.objects.get() == first.obj
 
 
 def test_a_past_promised_date_is_refused(cashier):

@@ -11,6 +11,7 @@ from inventory import services as stock
 from inventory.models import Product, StockMove
 from inventory.tests.factories import ProductFactory, ServiceFactory, TaxRateFactory
 from invoices.models import Invoice, InvoiceStatus, Payment
+from pos_project.idempotency import KeyReused
 from sales import services
 from sales.models import Cart, CartStatus, Sale, SaleStatus, Shift
 from sales.services import ReturnInput, Tender
@@ -332,6 +333,36 @@ def test_checkout_refuses_short_stock_naming_the_product_and_writes_nothing(
     services.set_line_quantity(cart, cart.lines.get().pk, by=cashier, quantity=1)
     sale = pay(cart, cashier, Tender("cash", "12.00"))
     assert (sale.number, sale.invoice.number) == ("R-000001", "INV-000001")
+
+
+def sell(cashier, product, quantity=1, key="order-1"):
+    return services.sell(
+        [services.SaleItem(product=product.pk, quantity=quantity)],
+        by=cashier,
+        tenders=[Tender("cash", "100.00")],
+        key=key,
+    )
+
+
+def test_a_clients_key_sells_once(shift, cashier, case):
+    first = sell(cashier, case)
+    again = sell(cashier, case)
+    assert (first.created, again.created) == (True, False)
+    assert again.obj == first.obj
+    assert Sale.objects.get() == first.obj
+    assert on_hand(case) == 9
+
+
+def test_a_clients_key_sent_with_another_order_is_refused(shift, cashier, case):
+    made = sell(cashier, case).obj
+    with pytest.raises(KeyReused) as refused:
+        sell(cashier, case, quantity=2)
+    assert refused.value.messages == [
+        "This key already made sale R-000001, for a different order. Use a new "
+        "key for a new sale."
+    ]
+    assert refused.value.made == made
+    assert on_hand(case) == 9
 
 
 def test_services_sell_without_stock(cart, cashier):
