@@ -3,10 +3,12 @@
 import secrets
 from datetime import datetime
 
+from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .access import MANAGE_API_TOKENS, can_manage_role
 from .models import ApiToken, Notification, Role, Sequence, ShopSettings, User
@@ -202,6 +204,39 @@ def revoke_api_token(token: ApiToken, *, by: User) -> ApiToken:
 
 
 # In-app notifications.
+
+
+class ApproverLockedOut(ValidationError):
+    """Too many wrong passwords for that username from this device: the
+    sign-in lockout (django-axes) holds for approvals too."""
+
+
+def authenticate_approver(username: str, password: str, *, permission: str, request):
+    """The member of staff who signs an action at someone else's till (a
+    discount, a return, a close with the cash out): their username and password
+    checked once, as a sign-in is, and `permission` held.
+
+    A wrong password counts towards the sign-in lockout, so a till cannot be
+    used to guess an Admin's password. Call this before the action's
+    transaction: a rollback must not undo the record of a wrong password.
+    `request` is the till's: django-axes reads the device's address from it,
+    and marks a lockout on it (answered with the sign-in lockout page by its
+    middleware, unless the view answers otherwise).
+    """
+    username = (username or "").strip()
+    if not username or not password:
+        raise ValidationError(_("An Admin must enter their username and password."))
+    approver = authenticate(request, username=username, password=password)
+    if getattr(request, "axes_locked_out", False):
+        raise ApproverLockedOut(
+            _(
+                "Too many wrong passwords for that Admin: approvals are locked "
+                "for a while. Another Admin can approve."
+            )
+        )
+    if approver is None or not approver.has_perm(permission):
+        raise ValidationError(_("That is not an Admin's username and password."))
+    return approver
 
 
 def managers():

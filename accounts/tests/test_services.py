@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,6 +11,7 @@ from django.test import RequestFactory
 from PIL import Image
 
 from accounts import services
+from accounts.access import APPROVE_RETURNS
 from accounts.models import PaperWidth, PaymentMethod, Role, ShopSettings, User
 from accounts.tests.factories import PASSWORD, UserFactory
 
@@ -420,3 +422,47 @@ def test_create_superuser_makes_a_super_admin():
     assert boss.role == Role.SUPER_ADMIN
     assert boss.is_superuser
     assert boss.check_password(NEW_PASSWORD)
+
+
+# An Admin's signature at someone else's till.
+
+
+def approve(username, password, request=None):
+    return services.authenticate_approver(
+        username,
+        password,
+        permission=APPROVE_RETURNS,
+        request=request or RequestFactory().post("/till/"),
+    )
+
+
+def test_an_admins_password_signs_for_what_their_role_allows(manager):
+    assert approve(" manager ", PASSWORD) == manager
+
+
+@pytest.mark.parametrize(
+    ("username", "password"),
+    [("manager", "wrong-password"), ("cashier", PASSWORD), ("nobody", PASSWORD)],
+)
+def test_anyone_else_is_refused(cashier, manager, username, password):
+    with pytest.raises(ValidationError, match="not an Admin's username and password"):
+        approve(username, password)
+
+
+@pytest.mark.parametrize(("username", "password"), [("", PASSWORD), ("manager", "")])
+def test_an_approval_needs_a_username_and_a_password(manager, username, password):
+    with pytest.raises(ValidationError, match="must enter their username and pass"):
+        approve(username, password)
+
+
+def test_each_wrong_password_counts_once_towards_the_sign_in_lockout(manager):
+    for attempt in range(1, 6):
+        with pytest.raises(ValidationError):
+            approve("manager", "wrong-password")
+        failures = AccessAttempt.objects.get(username="manager").failures_since_start
+        assert failures == attempt
+    request = RequestFactory().post("/till/")
+    with pytest.raises(services.ApproverLockedOut, match="Too many wrong passwords"):
+        approve("manager", PASSWORD, request)
+    # django-axes' middleware answers such a request with the lockout page.
+    assert request.axes_locked_out

@@ -25,6 +25,7 @@ from accounts.access import (
     perm_required,
 )
 from accounts.models import PaymentMethod, ShopSettings
+from accounts.services import authenticate_approver
 from accounts.views import run_service
 from customers.models import Customer
 from invoices.models import Payment
@@ -265,9 +266,15 @@ def return_create(request, pk):
         request.POST or None, sale=sale, lines=lines, needs_approver=needs_approver
     )
     if request.method == "POST" and form.is_valid():
-        approver = (
-            form.approver(request, APPROVE_RETURNS) if needs_approver else request.user
-        )
+        approver = request.user
+        if needs_approver:
+            approver = run_service(
+                form,
+                authenticate_approver,
+                **form.credentials(),
+                permission=APPROVE_RETURNS,
+                request=request,
+            )
         if approver:
             sale_return = run_service(
                 form,

@@ -14,7 +14,6 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, DecimalField, IntegerField, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -25,6 +24,7 @@ from django_tables2 import SingleTableMixin
 
 from accounts.access import MANAGE_SHIFTS, USE_TILL, PermRequiredMixin, perm_required
 from accounts.models import PaperWidth, PaymentMethod, ShopSettings
+from accounts.services import authenticate_approver
 from accounts.views import run_service
 from invoices.documents import logo_data_uri
 from pos_project.money import cents, format_money
@@ -43,9 +43,6 @@ from ..models import (
 )
 from ..queries import expected_takings, summarise_shift
 from ..tables import ShiftTable
-
-NOT_AN_ADMIN = "That is not an Admin's username and password."
-
 
 # Lookups.
 
@@ -124,22 +121,12 @@ class ApproverForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
 
-    def approver(self, request, permission):
-        """The Admin who signed, authenticated like a sign-in, or None with an error.
-
-        The sign-in lockout counts failures here too, so the till cannot be
-        used to guess an Admin's password.
-        """
-        username = self.cleaned_data.get("approver_username", "").strip()
-        password = self.cleaned_data.get("approver_password", "")
-        if not username or not password:
-            self.add_error(None, "An Admin must enter their username and password.")
-            return None
-        approver = authenticate(request, username=username, password=password)
-        if approver is None or not approver.has_perm(permission):
-            self.add_error(None, NOT_AN_ADMIN)
-            return None
-        return approver
+    def credentials(self):
+        """The username and password typed, for accounts' authenticate_approver."""
+        return {
+            "username": self.cleaned_data.get("approver_username", ""),
+            "password": self.cleaned_data.get("approver_password", ""),
+        }
 
 
 class OpenShiftForm(forms.Form):
@@ -459,7 +446,13 @@ def shift_close(request, pk):
                     "close. Count again, or ask an Admin to sign below.",
                 )
             else:
-                approver = form.approver(request, MANAGE_SHIFTS)
+                approver = run_service(
+                    form,
+                    authenticate_approver,
+                    **form.credentials(),
+                    permission=MANAGE_SHIFTS,
+                    request=request,
+                )
         if not form.errors:
             closed = run_service(
                 form,
