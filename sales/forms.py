@@ -11,7 +11,7 @@ from customers.models import Customer
 from pos_project.validators import refuse_card_number
 
 from .models import DiscountKind
-from .services import MAX_QUANTITY, Tender
+from .services import MAX_QUANTITY, Discount, Tender
 
 MAX_TENDERS = 8
 PERCENT_MAX = Decimal("100")
@@ -154,13 +154,13 @@ class ApproveForm(forms.Form):
         raise ValidationError("That discount is no longer in the cart.")
 
     def pending_discount(self):
-        """(line id or "cart", kind, value) to apply, or None."""
+        """The discount to apply with the approval (a services.Discount), or None."""
         data = self.cleaned_data
         if not data.get("target") or not data.get("discount_kind"):
             return None
         target = data["target"] if data["target"] == "cart" else int(data["target"])
         value = data.get("discount_value") or Decimal("0.00")
-        return target, data["discount_kind"], value
+        return Discount(target, data["discount_kind"], value)
 
 
 class ParkForm(forms.Form):

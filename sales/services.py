@@ -11,12 +11,12 @@ API) through the same code path without a cart, its key in the token's place.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.access import (
     APPROVE_DISCOUNTS,
@@ -26,6 +26,7 @@ from accounts.access import (
 )
 from accounts.models import PaymentMethod, ShopSettings, User
 from accounts.services import next_number
+from customers.services import create_customer
 from inventory import services as stock
 from inventory.models import Product, StockReason
 from invoices import services as billing
@@ -315,11 +316,69 @@ def _discount(kind, value):
     return value
 
 
+@dataclass(frozen=True)
+class Discount:
+    """A discount asked for at the till: off one line (`target`, its id) or
+    off the whole cart (`target` "cart"), a percent or an amount."""
+
+    target: int | str
+    kind: str
+    value: Decimal | str
+
+
+class DiscountNeedsApproval(ValidationError):
+    """A discount past what staff may give, which was not kept: an Admin can
+    approve it at the till (approve_discount)."""
+
+    def __init__(self, percent, limit):
+        super().__init__(
+            gettext(
+                "That makes %(percent)s%% off the sale, more than the %(limit)s%% "
+                "staff may give. An Admin can approve it here."
+            )
+            % {"percent": percent, "limit": limit}
+        )
+        self.percent = percent
+
+
 @transaction.atomic
 def set_line_discount(cart: Cart, line_id: int, *, by: User, kind: str, value) -> None:
+    _apply_discount(_lock_cart(cart, by), Discount(line_id, kind, value))
+
+
+@transaction.atomic
+def set_cart_discount(cart: Cart, *, by: User, kind: str, value) -> None:
+    _apply_discount(_lock_cart(cart, by), Discount("cart", kind, value))
+
+
+@transaction.atomic
+def set_discount(
+    cart: Cart, *, by: User, discount: Discount, shop: ShopSettings | None = None
+) -> None:
+    """Give a line or the cart a discount, as far as staff may on their own:
+    past the shop's limit (and any approval the cart has) nothing is kept and
+    DiscountNeedsApproval says so."""
+    shop = shop or ShopSettings.load()
     cart = _lock_cart(cart, by)
-    value = _discount(kind, value)
-    updated = CartLine.objects.filter(cart=cart, pk=line_id).update(
+    _apply_discount(cart, discount)
+    priced = price_cart(
+        cart, cart_lines(cart), prices_include_tax=shop.prices_include_tax
+    )
+    if needs_discount_approval(cart, priced, by, shop):
+        raise DiscountNeedsApproval(
+            priced.discount_percent, shop.max_staff_discount_percent
+        )
+
+
+def _apply_discount(cart, discount):
+    """Set a discount on a cart the caller has locked."""
+    kind, value = discount.kind, _discount(discount.kind, discount.value)
+    if discount.target == "cart":
+        cart.discount_kind = kind
+        cart.discount_value = value
+        cart.save(update_fields=["discount_kind", "discount_value", "updated_at"])
+        return
+    updated = CartLine.objects.filter(cart=cart, pk=discount.target).update(
         discount_kind=kind, discount_value=value
     )
     if not updated:
@@ -327,30 +386,37 @@ def set_line_discount(cart: Cart, line_id: int, *, by: User, kind: str, value) -
     cart.save(update_fields=["updated_at"])
 
 
+def needs_discount_approval(cart: Cart, priced, user: User, shop: ShopSettings):
+    """Whether the cart's discounts (`priced`) are more than `user` may give
+    without an Admin's approval of them."""
+    if priced.discount_percent <= shop.max_staff_discount_percent:
+        return False
+    if user.has_perm(APPROVE_DISCOUNTS):
+        return False
+    return not (
+        cart.discount_approved_by_id
+        and priced.discount_percent <= cart.discount_approved_percent
+    )
+
+
 @transaction.atomic
-def set_cart_discount(cart: Cart, *, by: User, kind: str, value) -> None:
-    cart = _lock_cart(cart, by)
-    cart.discount_kind = kind
-    cart.discount_value = _discount(kind, value)
-    cart.save(update_fields=["discount_kind", "discount_value", "updated_at"])
-
-
 def approve_discount(
-    cart: Cart, *, by: User, username: str, password: str, request=None
-):
-    """An Admin signs off the cart's current discount at the cashier's till."""
-    # Checked outside the transaction: a refusal must not roll back django-axes'
-    # record of the failed password, or a till could guess it without lockout.
-    approver = authenticate(request, username=username, password=password)
-    if approver is None or not approver.has_perm(APPROVE_DISCOUNTS):
-        raise ValidationError("That is not an Admin's username and password.")
-    return _record_discount_approval(cart, by=by, approver=approver)
-
-
-@transaction.atomic
-def _record_discount_approval(cart, *, by, approver):
+    cart: Cart,
+    *,
+    by: User,
+    approver: User,
+    discount: Discount | None = None,
+    shop: ShopSettings | None = None,
+) -> User:
+    """An Admin signs off the cart's discounts at the cashier's till, with the
+    `discount` they were asked for: the approval covers the sale's discount as
+    it now stands. `approver` comes from accounts' authenticate_approver."""
+    if not approver.has_perm(APPROVE_DISCOUNTS):
+        raise ValidationError(gettext("Only an Admin can approve a discount."))
+    shop = shop or ShopSettings.load()
     cart = _lock_cart(cart, by)
-    shop = ShopSettings.load()
+    if discount is not None:
+        _apply_discount(cart, discount)
     priced = price_cart(
         cart, cart_lines(cart), prices_include_tax=shop.prices_include_tax
     )
@@ -367,6 +433,17 @@ def set_cart_customer(cart: Cart, *, by: User, customer) -> None:
         raise ValidationError(f"{customer} is deactivated.")
     cart.customer = customer
     cart.save(update_fields=["customer", "updated_at"])
+
+
+@transaction.atomic
+def attach_new_customer(cart: Cart, *, by: User, **details):
+    """Add a customer typed in at the till and put them on the cart: both or
+    neither. `details` as customers' create_customer takes them."""
+    cart = _lock_cart(cart, by)
+    customer = create_customer(by=by, **details)
+    cart.customer = customer
+    cart.save(update_fields=["customer", "updated_at"])
+    return customer
 
 
 @transaction.atomic
@@ -664,18 +741,12 @@ def _make_sale(cart, plan, *, by, shift, token, shop):
 
 
 def _check_discount(cart, priced, by, shop):
-    if priced.discount_percent <= shop.max_staff_discount_percent:
-        return
-    if by.has_perm(APPROVE_DISCOUNTS):
-        return
-    if cart.discount_approved_by_id and priced.discount_percent <= (
-        cart.discount_approved_percent
-    ):
-        return
-    raise ValidationError(
-        f"A discount of {priced.discount_percent}% is more than the "
-        f"{shop.max_staff_discount_percent}% staff may give: an Admin must approve it."
-    )
+    if needs_discount_approval(cart, priced, by, shop):
+        raise ValidationError(
+            f"A discount of {priced.discount_percent}% is more than the "
+            f"{shop.max_staff_discount_percent}% staff may give: an Admin must "
+            "approve it."
+        )
 
 
 def _plan_tenders(tenders, total, shop):

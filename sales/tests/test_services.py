@@ -2,10 +2,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import RequestFactory
 
 from accounts.models import ShopSettings
-from accounts.tests.factories import PASSWORD
+from customers.models import Customer
 from customers.tests.factories import CustomerFactory
 from inventory import services as stock
 from inventory.models import Product, StockMove
@@ -492,14 +491,9 @@ def test_a_discount_over_the_staff_limit_needs_an_admin(cart, cashier, case, man
     services.set_cart_discount(cart, by=cashier, kind="percent", value="25")
     with pytest.raises(ValidationError, match="Admin must approve"):
         pay(cart, cashier, Tender("cash", "9.00"))
-    request = RequestFactory().post("/till/")
-    with pytest.raises(ValidationError):
-        services.approve_discount(
-            cart, by=cashier, username="cashier", password=PASSWORD, request=request
-        )
-    services.approve_discount(
-        cart, by=cashier, username="manager", password=PASSWORD, request=request
-    )
+    with pytest.raises(ValidationError, match="Only an Admin can approve"):
+        services.approve_discount(cart, by=cashier, approver=cashier)
+    services.approve_discount(cart, by=cashier, approver=manager)
     sale = pay(cart, cashier, Tender("cash", "9.00"))
     assert (sale.total, sale.discount_approved_by) == (Decimal("9.00"), manager)
 
@@ -509,13 +503,88 @@ def test_an_approval_does_not_cover_a_bigger_discount_later(
 ):
     ring_up(cart, cashier, case)
     services.set_cart_discount(cart, by=cashier, kind="percent", value="20")
-    services.approve_discount(
-        cart, by=cashier, username="manager", password=PASSWORD,
-        request=RequestFactory().post("/till/"),
-    )  # fmt: skip
+    services.approve_discount(cart, by=cashier, approver=manager)
     services.set_cart_discount(cart, by=cashier, kind="percent", value="50")
     with pytest.raises(ValidationError, match="Admin must approve"):
         pay(cart, cashier, Tender("cash", "6.00"))
+
+
+def test_a_discount_within_the_staff_limit_is_kept(cart, cashier, case):
+    line = ring_up(cart, cashier, case, quantity=2)
+    services.set_discount(
+        cart, by=cashier, discount=services.Discount(line.pk, "amount", "2.40")
+    )
+    services.set_discount(
+        cart, by=cashier, discount=services.Discount("cart", "percent", "0")
+    )
+    line.refresh_from_db()
+    assert (line.discount_kind, line.discount_value) == ("amount", Decimal("2.40"))
+
+
+@pytest.mark.parametrize("target", ["cart", "line"])
+def test_a_discount_past_the_staff_limit_is_not_kept(cart, cashier, case, target):
+    line = ring_up(cart, cashier, case)
+    asked = services.Discount(line.pk if target == "line" else "cart", "percent", "25")
+    with pytest.raises(services.DiscountNeedsApproval) as refused:
+        services.set_discount(cart, by=cashier, discount=asked)
+    assert refused.value.messages == [
+        "That makes 25.00% off the sale, more than the 10.00% staff may give. An "
+        "Admin can approve it here."
+    ]
+    line.refresh_from_db()
+    cart.refresh_from_db()
+    assert line.discount_value == cart.discount_value == Decimal("0.00")
+
+
+def test_an_admin_gives_any_discount_and_approves_one_asked_for(
+    cart, cashier, case, manager
+):
+    services.open_shift(by=manager, opening_float="0")
+    mine = services.active_cart(manager)
+    ring_up(mine, manager, case)
+    services.set_discount(
+        mine, by=manager, discount=services.Discount("cart", "percent", "30")
+    )
+    assert Cart.objects.get(pk=mine.pk).discount_value == Decimal("30.00")
+
+    ring_up(cart, cashier, case)
+    asked = services.Discount("cart", "percent", "25")
+    services.approve_discount(cart, by=cashier, approver=manager, discount=asked)
+    cart.refresh_from_db()
+    assert (cart.discount_value, cart.discount_approved_percent) == (
+        Decimal("25.00"),
+        Decimal("25.00"),
+    )
+    assert cart.discount_approved_by == manager
+
+
+def test_a_refused_approval_keeps_nothing_it_was_asked_for(cart, cashier, case):
+    ring_up(cart, cashier, case)
+    with pytest.raises(ValidationError):
+        services.approve_discount(
+            cart,
+            by=cashier,
+            approver=cashier,
+            discount=services.Discount("cart", "percent", "25"),
+        )
+    cart.refresh_from_db()
+    assert (cart.discount_value, cart.discount_approved_by) == (Decimal("0.00"), None)
+
+
+def test_a_customer_typed_in_at_the_till_is_added_and_attached(cart, cashier):
+    customer = services.attach_new_customer(
+        cart, by=cashier, name=" Nina New ", phone="+1 555 0199"
+    )
+    assert (customer.name, customer.phone_digits) == ("Nina New", "15550199")
+    assert Cart.objects.get(pk=cart.pk).customer == customer
+
+
+def test_a_new_customer_for_a_cart_no_longer_open_is_not_added(cart, cashier):
+    cart.status = CartStatus.PARKED
+    cart.save()
+    with pytest.raises(ValidationError, match="no longer open"):
+        services.attach_new_customer(cart, by=cashier, name="Nina", phone="555 0199")
+    assert not Customer.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,7 @@ from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
 
 from django.contrib import messages
-from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Case, IntegerField, Prefetch, Q, Sum, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,12 +23,12 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.access import ADD_CUSTOMERS, APPROVE_DISCOUNTS, USE_TILL, perm_required
 from accounts.models import PaymentMethod, ShopSettings
-from customers import services as customer_services
+from accounts.services import ApproverLockedOut, authenticate_approver
 from inventory.models import Product
 from invoices.models import Invoice
 from pos_project import documents
 from pos_project.db import first_of
-from pos_project.money import format_money
+from pos_project.money import format_money, to_money
 
 from .. import services
 from ..forms import (
@@ -71,18 +69,6 @@ def cart_of(user):
     return cart or services.active_cart(user)
 
 
-def needs_approval(cart, priced, user, shop):
-    """Whether checkout would refuse the cart's discounts without an Admin."""
-    if priced.discount_percent <= shop.max_staff_discount_percent:
-        return False
-    if user.has_perm(APPROVE_DISCOUNTS):
-        return False
-    return not (
-        cart.discount_approved_by_id
-        and priced.discount_percent <= cart.discount_approved_percent
-    )
-
-
 def cash_suggestions(total):
     """Notes a customer is likely to hand over for `total`: exact, then round up."""
     if total <= 0:
@@ -91,7 +77,7 @@ def cash_suggestions(total):
     for step in CASH_STEPS:
         rounded = (total / step).to_integral_value(rounding=ROUND_CEILING) * step
         if rounded not in amounts:
-            amounts.append(rounded.quantize(Decimal("0.01")))
+            amounts.append(to_money(rounded))
     return amounts[:4]
 
 
@@ -138,7 +124,9 @@ def cart_context(
             initial=[{"method": default_method, "amount": totals.total}],
             form_kwargs={"methods": [code for code, _ in methods]},
         )
-    if approval is None and needs_approval(cart, priced, request.user, shop):
+    if approval is None and services.needs_discount_approval(
+        cart, priced, request.user, shop
+    ):
         approval = Approval(
             f"The discounts come to {priced.discount_percent}% of the sale, more "
             f"than the {shop.max_staff_discount_percent}% staff may give: an Admin "
@@ -395,52 +383,23 @@ def line(request, pk):
     return answer(request, selected=pk)
 
 
-class DiscountNeedsApproval(Exception):
-    def __init__(self, percent):
-        self.percent = percent
-
-
-def apply_discount(cart, user, target, kind, value):
-    """Set a line's (target: its id) or the cart's (target: "cart") discount."""
-    if target == "cart":
-        services.set_cart_discount(cart, by=user, kind=kind, value=value)
-    else:
-        services.set_line_discount(cart, target, by=user, kind=kind, value=value)
-
-
 def set_discount(request, cart, target, kind, value):
-    """Apply a discount, unless it takes the sale past what staff may give.
-
-    The change is made, priced and kept only within the staff limit (or the
-    approval the cart has); past it nothing is written and an Admin is asked.
-    """
-    shop = ShopSettings.load()
+    """Apply a discount, or, past what staff may give, offer to ask an Admin."""
     selected = None if target == "cart" else target
     try:
-        with transaction.atomic():
-            apply_discount(cart, request.user, target, kind, value)
-            fresh = Cart.objects.get(pk=cart.pk)
-            priced = price_cart(
-                fresh,
-                services.cart_lines(fresh),
-                prices_include_tax=shop.prices_include_tax,
-            )
-            if needs_approval(fresh, priced, request.user, shop):
-                raise DiscountNeedsApproval(priced.discount_percent)
-    except ValidationError as exc:
-        return answer(request, error=" ".join(exc.messages), selected=selected)
-    except DiscountNeedsApproval as refused:
-        message = (
-            f"That makes {refused.percent}% off the sale, more than the "
-            f"{shop.max_staff_discount_percent}% staff may give. An Admin can "
-            "approve it here."
+        services.set_discount(
+            cart, by=request.user, discount=services.Discount(target, kind, value)
         )
+    except services.DiscountNeedsApproval as refused:
+        message = " ".join(refused.messages)
         return answer(
             request,
             error=message,
             selected=selected,
             approval=Approval(message, str(target), kind, value),
         )
+    except ValidationError as exc:
+        return answer(request, error=" ".join(exc.messages), selected=selected)
     return answer(request, success="Discount applied.", selected=selected)
 
 
@@ -467,45 +426,34 @@ def approve(request):
     form = ApproveForm(request.POST)
     if not form.is_valid():
         return answer(request, error=error_text(form))
-    username = form.cleaned_data["username"]
-    password = form.cleaned_data["password"]
     pending = form.pending_discount()
-    # Checked here, before the transaction below (the discount asked for and
-    # its approval are kept together or not at all), so that a rollback never
-    # undoes django-axes' record of a wrong password.
-    approver = authenticate(request, username=username, password=password)
-    if getattr(request, "axes_locked_out", False):
-        # Answer at the till rather than with the sign-in lockout page.
-        request.axes_locked_out = False
-        return answer(
-            request,
-            error="Too many wrong passwords for that Admin: approvals are locked "
-            "for a while. Another Admin can approve.",
+    try:
+        approver = authenticate_approver(
+            form.cleaned_data["username"],
+            form.cleaned_data["password"],
+            permission=APPROVE_DISCOUNTS,
+            request=request,
         )
-    if approver is None or not approver.has_perm(APPROVE_DISCOUNTS):
+    except ApproverLockedOut as exc:
+        # Answered at the till rather than with the sign-in lockout page.
+        request.axes_locked_out = False
+        return answer(request, error=" ".join(exc.messages))
+    except ValidationError as exc:
         approval = Approval("Try again, or ask another Admin.")
         if pending:
-            target, kind, value = pending
-            approval = Approval(approval.message, str(target), kind, value)
-        return answer(
-            request,
-            error="That is not an Admin's username and password.",
-            approval=approval,
-        )
-    cart = services.active_cart(request.user)
-    try:
-        with transaction.atomic():
-            if pending:
-                apply_discount(cart, request.user, *pending)
-            approver = services.approve_discount(
-                cart,
-                by=request.user,
-                username=username,
-                password=password,
-                request=request,
+            approval = Approval(
+                approval.message, str(pending.target), pending.kind, pending.value
             )
-    except ValidationError as exc:
-        return answer(request, error=" ".join(exc.messages))
+        return answer(request, error=" ".join(exc.messages), approval=approval)
+    approver, error = run(
+        services.approve_discount,
+        services.active_cart(request.user),
+        by=request.user,
+        approver=approver,
+        discount=pending,
+    )
+    if error:
+        return answer(request, error=error)
     return answer(request, success=f"Discount approved by {approver}.")
 
 
@@ -520,16 +468,15 @@ def customer(request):
         form = NewCustomerForm(request.POST)
         if not form.is_valid():
             return answer(request, error=error_text(form), new_customer=form)
-        try:
-            with transaction.atomic():
-                added = customer_services.create_customer(
-                    by=request.user,
-                    name=form.cleaned_data["name"],
-                    phone=form.cleaned_data["phone"],
-                )
-                services.set_cart_customer(cart, by=request.user, customer=added)
-        except ValidationError as exc:
-            return answer(request, error=" ".join(exc.messages), new_customer=form)
+        added, error = run(
+            services.attach_new_customer,
+            cart,
+            by=request.user,
+            name=form.cleaned_data["name"],
+            phone=form.cleaned_data["phone"],
+        )
+        if error:
+            return answer(request, error=error, new_customer=form)
         return answer(request, success=f"{added} added as a new customer.")
     form = CustomerPickForm(request.POST)
     if not form.is_valid():
