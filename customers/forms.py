@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.html import format_html, format_html_join
 
+from pos_project.money import CENT
+
 from .models import Customer
 
 # How many possible duplicates the warning names; more only add noise.
@@ -35,7 +37,7 @@ class CustomerForm(forms.ModelForm):
             "email": forms.EmailInput(attrs={"autocomplete": "off"}),
             "address": forms.Textarea(attrs={"rows": 3}),
             "notes": forms.Textarea(attrs={"rows": 3}),
-            "credit_limit": forms.NumberInput(attrs={"min": "0", "step": "0.01"}),
+            "credit_limit": forms.NumberInput(attrs={"min": "0", "step": str(CENT)}),
         }
         help_texts = {
             "tax_id": "For business customers who need it on their invoices.",

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from accounts.models import Notification, Role, TaxRate, User
+from pos_project.money import CENT
 
 from . import services
 from .models import Category, GoodsReceipt, Product, StockMove, Supplier
@@ -208,7 +209,7 @@ def load(options, out):
     extra = max(wanted - len(rows) - len(SERVICES), 0)
     for n in range(extra):
         price = Decimal(rng.randrange(499, 19999)) / 100
-        cost = (price * Decimal("0.4")).quantize(Decimal("0.01"))
+        cost = (price * Decimal("0.4")).quantize(CENT)
         rows.append(("Spare parts", "parts", f"Spare part {n + 1:05d}", price, cost, 2))
     products = [
         Product(

@@ -24,6 +24,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import TaxRate
+from pos_project.money import CENT
 from pos_project.spreadsheets import restore_text
 
 from .exports import COLUMNS
@@ -37,7 +38,6 @@ SHOWN_PROBLEMS = 20
 # these columns take well under this.
 MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 MONEY_LIMIT = Decimal(10) ** 10  # max_digits=12 with 2 decimal places
-CENT = Decimal("0.01")
 
 LABELS = {key: label for key, label, _width in COLUMNS}
 IGNORED_COLUMNS = {"on_hand"}

@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -11,9 +9,8 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from accounts.models import TaxRate
+from pos_project.money import MONEY, ZERO
 from pos_project.validators import refuse_card_number
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
 
 # The most units one stock action (a delivery line, an adjustment, a count, an
 # opening stock) may move, and the highest reorder level: far above any
@@ -138,13 +135,11 @@ class Product(models.Model):
         blank=True,
         related_name="products",
     )
-    sale_price = models.DecimalField(
-        **MONEY, validators=[MinValueValidator(Decimal("0"))]
-    )
+    sale_price = models.DecimalField(**MONEY, validators=[MinValueValidator(ZERO)])
     cost_price = models.DecimalField(
         **MONEY,
-        default=Decimal("0.00"),
-        validators=[MinValueValidator(Decimal("0"))],
+        default=ZERO,
+        validators=[MinValueValidator(ZERO)],
         help_text="Average cost per unit; receiving stock updates it.",
     )
     tax_rate = models.ForeignKey(TaxRate, on_delete=models.PROTECT, related_name="+")

@@ -8,8 +8,6 @@ what the first request made (200, `Idempotent-Replayed: true`) and never
 takes the money twice.
 """
 
-from decimal import Decimal
-
 import django_filters.rest_framework as filters
 from django.db.models import Prefetch
 from drf_spectacular.utils import (
@@ -30,6 +28,7 @@ from accounts.api_access import ApiAccessMixin
 from accounts.models import PaymentMethod
 from pos_project.api import MomentFilter, idempotency_key, made_response
 from pos_project.api_schema import IDEMPOTENCY_KEY, KEY_REUSED, REPLAYED
+from pos_project.money import CENT, MONEY
 from pos_project.validators import refuse_card_number
 
 from . import services
@@ -229,9 +228,7 @@ class ReferenceField(serializers.CharField):
 class PaymentCreateSerializer(serializers.Serializer):
     """A payment taken for an invoice, as the invoice page's form takes it."""
 
-    amount = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=Decimal("0.01")
-    )
+    amount = serializers.DecimalField(**MONEY, min_value=CENT)
     method = serializers.ChoiceField(
         choices=PaymentMethod.choices,
         error_messages={

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Role, TaxRate, User
 from customers.models import Customer
+from pos_project.money import CENT
 
 from . import services
 from .models import Invoice, Payment
@@ -96,7 +97,7 @@ def _settle(invoice, rng, admin, staff, days_ago):
     if roll < 0.6:
         amount = (
             invoice.balance * Decimal(rng.choice(["0.25", "0.5", "0.6"]))
-        ).quantize(Decimal("0.01"))
+        ).quantize(CENT)
         payments = [amount]
     else:
         payments = [invoice.balance]

@@ -28,12 +28,13 @@ from openpyxl.utils import get_column_letter
 from accounts.access import VIEW_INVOICES, VIEW_RECEIVABLES, perm_required
 from accounts.models import ShopSettings
 from customers.models import Customer
+from pos_project.money import CENT, ZERO
 from pos_project.pdf import pdf_response, render_pdf
 from pos_project.spreadsheets import cell as _cell
 from pos_project.tasks import enqueue_on_commit
 
 from . import tasks
-from .models import ZERO, Invoice, InvoiceStatus, Payment
+from .models import Invoice, InvoiceStatus, Payment
 from .receivables import BUCKETS, ageing, statement
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -201,7 +202,7 @@ class ReceivablesFilterForm(forms.Form):
         min_value=0,
         max_digits=12,
         decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+        widget=forms.NumberInput(attrs={"step": str(CENT), "min": "0"}),
     )
 
     def clean_on(self):

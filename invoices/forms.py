@@ -1,7 +1,6 @@
 """Forms for billing: they validate and normalise; the services decide."""
 
 import uuid
-from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -10,13 +9,12 @@ from django.utils.formats import date_format
 
 from accounts.models import PaymentMethod, ShopSettings, TaxRate
 from customers.models import Customer
-from pos_project.money import format_money, to_money
+from pos_project.money import CENT, ZERO, format_money, to_money
 from pos_project.validators import refuse_card_number
 
 from .models import Invoice
 from .services import LineInput, check_reference
 
-CENT = Decimal("0.01")
 REFERENCE_HELP = (
     "The terminal's reference or the card's last four digits; "
     "never the full card number."
@@ -44,7 +42,7 @@ class MoneyField(forms.DecimalField):
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("min_value", CENT)
         super().__init__(**kwargs)
-        self.widget.attrs.update({"step": "0.01", "inputmode": "decimal"})
+        self.widget.attrs.update({"step": str(CENT), "inputmode": "decimal"})
 
 
 def offered_methods():
@@ -357,7 +355,7 @@ class InvoiceLineForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         quantity, price = cleaned.get("quantity"), cleaned.get("unit_price")
-        discount = cleaned.get("discount") or Decimal("0.00")
+        discount = cleaned.get("discount") or ZERO
         cleaned["discount"] = discount
         if quantity and price is not None and discount > to_money(quantity * price):
             self.add_error("discount", "The discount cannot exceed the line.")

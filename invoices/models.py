@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Sum
@@ -9,10 +7,8 @@ from django.utils import timezone
 from accounts.models import PaymentMethod
 from customers.models import Customer
 from pos_project.db import equal_to_the_cent
+from pos_project.money import MONEY, ZERO
 from pos_project.validators import refuse_card_number
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
-ZERO = Decimal("0.00")
 
 
 class InvoiceKind(models.TextChoices):

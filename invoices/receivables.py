@@ -20,7 +20,9 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from .models import ZERO, Invoice, InvoiceKind, InvoiceStatus, Payment
+from pos_project.money import ZERO
+
+from .models import Invoice, InvoiceKind, InvoiceStatus, Payment
 
 AMOUNT = DecimalField(max_digits=12, decimal_places=2)
 

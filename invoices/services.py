@@ -20,12 +20,11 @@ from accounts.services import next_number
 from pos_project import idempotency
 from pos_project.db import one_transaction
 from pos_project.idempotency import Made
-from pos_project.money import document_totals, line_totals, to_money
+from pos_project.money import ZERO, document_totals, line_totals, to_money
 from pos_project.validators import checked as without_card_numbers
 from pos_project.validators import find_card_number
 
 from .models import (
-    ZERO,
     Invoice,
     InvoiceKind,
     InvoiceLine,

@@ -29,7 +29,7 @@ from accounts.access import (
 from accounts.models import PaymentMethod, ShopSettings
 from accounts.views import run_service
 from customers.models import Customer
-from pos_project.money import document_totals, format_money
+from pos_project.money import ZERO, document_totals, format_money
 
 from . import services
 from .filters import InvoiceFilter, PaymentFilter
@@ -43,7 +43,7 @@ from .forms import (
     RefundForm,
     VoidForm,
 )
-from .models import OPEN_STATUSES, ZERO, Invoice, InvoiceSource, InvoiceStatus, Payment
+from .models import OPEN_STATUSES, Invoice, InvoiceSource, InvoiceStatus, Payment
 from .tables import InvoiceTable, PaymentTable
 
 PANEL_PAGE_SIZE = 10

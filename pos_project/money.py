@@ -9,6 +9,12 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 
+# Every money column: DecimalField(**MONEY).
+MONEY = {"max_digits": 12, "decimal_places": 2}
+ZERO = Decimal("0.00")
+# The smallest amount a money column holds (cents() is the currency's).
+CENT = Decimal("0.01")
+
 
 def cents() -> Decimal:
     """The smallest unit of the shop's currency, e.g. Decimal("0.01")."""

@@ -1,5 +1,4 @@
 import secrets
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -11,10 +10,8 @@ from simple_history.models import HistoricalRecords
 from customers.models import Customer
 from inventory.models import Product
 from invoices.models import Invoice
+from pos_project.money import MONEY
 from pos_project.validators import refuse_card_number
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
-ZERO = Decimal("0.00")
 
 
 class DeviceType(models.TextChoices):

@@ -30,7 +30,7 @@ from invoices.models import InvoiceSource, InvoiceStatus, Payment
 from invoices.services import LineInput
 from pos_project import idempotency
 from pos_project.idempotency import Made
-from pos_project.money import document_totals, line_totals, to_money
+from pos_project.money import ZERO, document_totals, line_totals, to_money
 from pos_project.tasks import enqueue_on_commit
 from pos_project.validators import passes_luhn
 
@@ -39,7 +39,6 @@ from .models import (
     CLOSED_STATUSES,
     TRANSITIONS,
     WORKING_STATUSES,
-    ZERO,
     ApprovalMethod,
     DeviceType,
     EstimateApproval,

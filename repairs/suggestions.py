@@ -58,7 +58,8 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-CENT = Decimal("0.01")
+from pos_project.money import CENT
+
 WORD = r"(?u)\b\w+\b"  # a word for the problem text, one letter or digit and up
 THRESHOLD = 0.55  # cosine below which a past repair is not "similar"
 RECENCY_TIEBREAK = 1e-4  # among (nearly) equal scores, prefer recent repairs

@@ -5,7 +5,6 @@ Each function returns an expression for `.values()`, `.annotate()` or
 """
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from functools import lru_cache
 
 from django.db.models import (
@@ -39,9 +38,8 @@ from django.db.models.functions import (
 )
 from django.utils import timezone
 
-from pos_project.money import to_money
+from pos_project.money import ZERO, to_money
 
-ZERO = Decimal("0.00")
 # The type of a computed amount. Nothing casts to it, so its digits only name
 # the type: they never limit or round a value.
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)

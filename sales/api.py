@@ -10,7 +10,6 @@ key made and never makes a second one.
 """
 
 from collections.abc import Mapping
-from decimal import Decimal
 
 import django_filters.rest_framework as filters
 from django.core.exceptions import PermissionDenied
@@ -38,10 +37,10 @@ from invoices.api import (
 )
 from pos_project.api import MomentFilter, idempotency_key, made_response
 from pos_project.api_schema import IDEMPOTENCY_KEY, KEY_REUSED, REPLAYED
+from pos_project.money import CENT, MONEY, ZERO
 
 from . import services
 from .models import (
-    ZERO,
     DiscountKind,
     Return,
     Sale,
@@ -54,7 +53,6 @@ from .models import (
 MAX_ID = 2**63 - 1
 MAX_LINES = 200
 MAX_PAYMENTS = 20
-MONEY = {"max_digits": 12, "decimal_places": 2}
 # An unknown field with one of these in its name is a price or a total.
 PRICE_WORDS = ("price", "total", "tax", "net", "gross", "cost", "change", "balance")
 
@@ -277,7 +275,7 @@ class SaleTenderSerializer(StrictSerializer):
     )
     amount = serializers.DecimalField(
         **MONEY,
-        min_value=Decimal("0.01"),
+        min_value=CENT,
         help_text="Only cash may come to more than the total: the rest is change.",
     )
     reference = ReferenceField()

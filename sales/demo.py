@@ -28,7 +28,14 @@ from invoices.models import (
     InvoiceStatus,
     Payment,
 )
-from pos_project.money import allocate, document_totals, line_totals, to_money
+from pos_project.money import (
+    CENT,
+    ZERO,
+    allocate,
+    document_totals,
+    line_totals,
+    to_money,
+)
 
 from . import services
 from .models import Return, Sale, SaleLine, SaleStatus, Shift, ShiftCount, ShiftStatus
@@ -129,7 +136,7 @@ def _sell(rng, cashier, products, customers):
         rounded_up = (due / 5).to_integral_value(rounding=ROUND_CEILING) * 5
         tenders = [Tender("cash", str(rounded_up))]
     elif customer and rng.random() < 0.3:
-        tenders = [Tender("card", str((due / 2).quantize(Decimal("0.01"))), "4242")]
+        tenders = [Tender("card", str((due / 2).quantize(CENT)), "4242")]
     else:
         tenders = [Tender(method, str(due), str(rng.randint(1000, 9999)))]
     return services.checkout(cart, by=cashier, tenders=tenders, token=uuid.uuid4().hex)
@@ -198,7 +205,6 @@ LINES_PER_SALE = [1, 1, 1, 1, 2, 2, 2, 3, 3, 4]
 QUANTITIES = [1] * 8 + [2, 3]
 DRAWER_ERRORS = ["0"] * 12 + ["-0.50", "1.00", "-7.00"]
 VOID_REASONS = ["Rang up the wrong item", "Customer changed their mind at the till"]
-ZERO = Decimal("0.00")
 
 
 def load_bulk_sales(lines, *, cashiers, manager, end, seed=2026) -> int:

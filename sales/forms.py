@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import PaymentMethod
 from customers.models import Customer
+from pos_project.money import CENT, ZERO
 from pos_project.validators import refuse_card_number
 
 from .models import DiscountKind
@@ -81,7 +82,7 @@ class DiscountForm(forms.Form):
         error_messages={"invalid_choice": "Choose a percent or an amount."},
     )
     discount_value = forms.DecimalField(
-        min_value=Decimal("0"),
+        min_value=ZERO,
         max_digits=12,
         decimal_places=2,
         required=False,
@@ -96,7 +97,7 @@ class DiscountForm(forms.Form):
         data = super().clean()
         kind, value = data.get("discount_kind"), data.get("discount_value")
         if value is None and "discount_value" not in self.errors:
-            data["discount_value"] = value = Decimal("0.00")
+            data["discount_value"] = value = ZERO
         if kind == DiscountKind.PERCENT and value is not None and value > PERCENT_MAX:
             self.add_error("discount_value", "A discount cannot be more than 100%.")
         return data
@@ -135,7 +136,7 @@ class ApproveForm(forms.Form):
     target = forms.CharField(max_length=20, required=False)
     discount_kind = forms.ChoiceField(choices=DiscountKind.choices, required=False)
     discount_value = forms.DecimalField(
-        min_value=Decimal("0"), max_digits=12, decimal_places=2, required=False
+        min_value=ZERO, max_digits=12, decimal_places=2, required=False
     )
 
     def __init__(self, *args, **kwargs):
@@ -159,7 +160,7 @@ class ApproveForm(forms.Form):
         if not data.get("target") or not data.get("discount_kind"):
             return None
         target = data["target"] if data["target"] == "cart" else int(data["target"])
-        value = data.get("discount_value") or Decimal("0.00")
+        value = data.get("discount_value") or ZERO
         return Discount(target, data["discount_kind"], value)
 
 
@@ -226,7 +227,7 @@ class TenderForm(forms.Form):
     amount = forms.DecimalField(
         max_digits=12,
         decimal_places=2,
-        min_value=Decimal("0.01"),
+        min_value=CENT,
         required=False,
         error_messages={
             **MONEY_ERRORS,
@@ -291,7 +292,7 @@ class InvoicePaymentForm(forms.Form):
     amount = forms.DecimalField(
         max_digits=12,
         decimal_places=2,
-        min_value=Decimal("0.01"),
+        min_value=CENT,
         error_messages={
             **MONEY_ERRORS,
             "min_value": "The amount must be more than zero.",
@@ -305,7 +306,7 @@ class InvoicePaymentForm(forms.Form):
         label="Cash received",
         max_digits=12,
         decimal_places=2,
-        min_value=Decimal("0.01"),
+        min_value=CENT,
         required=False,
         help_text="For cash: what the customer handed over, to work out the change.",
         error_messages={**MONEY_ERRORS, "min_value": "Enter the cash received."},

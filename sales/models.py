@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -10,10 +8,8 @@ from accounts.models import PaymentMethod
 from customers.models import Customer
 from inventory.models import Product
 from invoices.models import Invoice
+from pos_project.money import MONEY, ZERO
 from pos_project.validators import refuse_card_number
-
-MONEY = {"max_digits": 12, "decimal_places": 2}
-ZERO = Decimal("0.00")
 
 
 class DiscountKind(models.TextChoices):

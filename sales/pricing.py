@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pos_project.money import (
+    HUNDRED,
+    ZERO,
     DocumentTotals,
     LineTotals,
     allocate,
@@ -19,8 +21,6 @@ from pos_project.money import (
 from pos_project.money import line_totals as price_line
 
 from .models import DiscountKind
-
-HUNDRED = Decimal(100)
 
 
 def discount_amount(kind, value, amount):
@@ -68,7 +68,7 @@ def price_cart(cart, lines, *, prices_include_tax: bool) -> PricedCart:
     shares = (
         allocate(cart_discount, remaining)
         if cart_discount and sum(remaining) > 0
-        else [Decimal("0.00")] * len(lines)
+        else [ZERO] * len(lines)
     )
     priced = [
         PricedLine(
@@ -88,8 +88,8 @@ def price_cart(cart, lines, *, prices_include_tax: bool) -> PricedCart:
             lines, line_discounts, shares, strict=True
         )
     ]
-    amount = sum(amounts, Decimal("0.00"))
-    discount = sum(line_discounts, Decimal("0.00")) + cart_discount
+    amount = sum(amounts, ZERO)
+    discount = sum(line_discounts, ZERO) + cart_discount
     percent = (
         (discount * HUNDRED / amount).quantize(Decimal("0.01"))
         if amount

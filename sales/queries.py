@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from accounts.models import PaymentMethod
 from invoices.models import Payment
+from pos_project.money import ZERO
 
-from .models import ZERO, CashMovementKind, SaleStatus
+from .models import CashMovementKind, SaleStatus
 
 
 def shift_payments(shift, until=None):

@@ -34,11 +34,10 @@ from invoices.models import Invoice, InvoiceSource
 from pos_project import idempotency
 from pos_project.db import first_of
 from pos_project.idempotency import Made
-from pos_project.money import to_money
+from pos_project.money import ZERO, to_money
 
 from . import totals as daily_totals
 from .models import (
-    ZERO,
     Cart,
     CartLine,
     CartStatus,

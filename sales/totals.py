@@ -29,9 +29,10 @@ from django.db import connection, transaction
 from django.db.models import DecimalField, F, Min, Q, Sum
 from django.utils import timezone
 
+from pos_project.money import ZERO
+
 from .models import DailyTotal, PeriodKind, ProductTotal, SaleStatus
 
-ZERO = Decimal("0.00")
 COUNTS = ("units_sold", "units_returned")
 AMOUNTS = (
     "sold_gross",

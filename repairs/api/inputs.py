@@ -19,6 +19,7 @@ from inventory.models import Product
 from invoices.api import ReferenceField
 from invoices.services import check_reference
 from pos_project.api import IDEMPOTENCY_HEADER
+from pos_project.money import CENT, MONEY, ZERO
 from pos_project.validators import refuse_card_number
 
 from .. import services
@@ -60,9 +61,7 @@ class TicketNewCustomerSerializer(KnownFieldsMixin, serializers.Serializer):
 
 
 class RepairDepositSerializer(KnownFieldsMixin, serializers.Serializer):
-    amount = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=Decimal("0.01")
-    )
+    amount = serializers.DecimalField(**MONEY, min_value=CENT)
     method = serializers.ChoiceField(
         choices=PaymentMethod.choices,
         help_text="One of the methods the shop takes (shop settings).",
@@ -294,9 +293,8 @@ class RepairLineCreateSerializer(KnownFieldsMixin, serializers.Serializer):
         help_text="Hours or 1 for labour; a whole number of parts.",
     )
     unit_price = serializers.DecimalField(
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0"),
+        **MONEY,
+        min_value=ZERO,
         required=False,
         allow_null=True,
         help_text="Required for labour; a part's own price when left out.",
@@ -361,9 +359,7 @@ class RepairLineUpdateSerializer(KnownFieldsMixin, serializers.Serializer):
         min_value=Decimal("0.01"),
         required=False,
     )
-    unit_price = serializers.DecimalField(
-        max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False
-    )
+    unit_price = serializers.DecimalField(**MONEY, min_value=ZERO, required=False)
     description = serializers.CharField(
         validators=[refuse_card_number],
         max_length=255,

@@ -23,12 +23,12 @@ from accounts.models import PaperWidth, PaymentMethod, ShopSettings
 from invoices.documents import logo_data_uri, tax_breakdown
 from invoices.models import Payment
 from pos_project.content_policy import framed_by_own_pages
-from pos_project.money import document_totals, line_totals, to_money
+from pos_project.money import ZERO, document_totals, line_totals, to_money
 from pos_project.pdf import pdf_response, render_pdf, render_roll_pdf
 from pos_project.tasks import enqueue_on_commit
 
 from .. import tasks
-from ..models import ZERO, Sale, SaleStatus
+from ..models import Sale, SaleStatus
 
 # Printable width of each roll: thermal printers leave a few mm unprinted.
 PAPERS = {

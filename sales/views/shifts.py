@@ -27,14 +27,13 @@ from accounts.models import PaperWidth, PaymentMethod, ShopSettings
 from accounts.services import authenticate_approver
 from accounts.views import run_service
 from invoices.documents import logo_data_uri
-from pos_project.money import cents, format_money
+from pos_project.money import ZERO, cents, format_money
 from pos_project.pdf import pdf_response, render_pdf
 from pos_project.validators import refuse_card_number
 
 from .. import services
 from ..filters import ShiftFilter
 from ..models import (
-    ZERO,
     CashMovementKind,
     Sale,
     SaleStatus,
