@@ -25,7 +25,7 @@ ROLES = [Role.USER, Role.ADMIN, Role.SUPER_ADMIN]
 # invoice joined), then the lines, payments and returns of the whole page.
 SALE_LIST_QUERIES = 7
 # A sale, whatever its number of lines: the token, the key's lookup, the
-# shop, the products, the locked shift, the key again, the two numbers, the
+# shop, the products, the key claimed, the locked shift, the two numbers, the
 # invoice, sale, lines, stock and payments written (with their savepoints),
 # then the sale read back as the list reads it.
 SALE_POST_QUERIES = 24
