@@ -385,7 +385,7 @@ def _apply_discount(cart, discount):
     cart.save(update_fields=["updated_at"])
 
 
-def needs_discount_approval(cart: Cart, priced, user: User, shop: ShopSettings):
+def needs_discount_approval(cart: Cart, priced, user: User, shop: ShopSettings) -> bool:
     """Whether the cart's discounts (`priced`) are more than `user` may give
     without an Admin's approval of them."""
     if priced.discount_percent <= shop.max_staff_discount_percent:

@@ -50,8 +50,8 @@ OPTIONAL_KEY = OpenApiParameter(
     description=(
         "Required with a deposit, welcome without: a key of your own, new for "
         "each intake, the same when you retry it. A retry returns the ticket "
-        "the first request booked in (200); the key with another device or "
-        "customer is refused (409)."
+        "the first request booked in (200); the key with a different body is "
+        "refused (409)."
     ),
 )
 

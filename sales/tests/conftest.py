@@ -3,9 +3,25 @@
 from decimal import Decimal
 
 import pytest
+from axes.backends import AxesStandaloneBackend
 
 from inventory import services as stock
 from inventory.tests.factories import ProductFactory, TaxRateFactory
+
+
+@pytest.fixture
+def password_checks(monkeypatch):
+    """Each time a password is checked, the name it was checked for: every
+    check is an attempt that django-axes counts towards a lockout."""
+    checked = []
+    check = AxesStandaloneBackend.authenticate
+
+    def counted(self, request, username=None, password=None, **kwargs):
+        checked.append(username)
+        return check(self, request, username=username, password=password, **kwargs)
+
+    monkeypatch.setattr(AxesStandaloneBackend, "authenticate", counted)
+    return checked
 
 
 @pytest.fixture

@@ -664,6 +664,17 @@ def test_django_admin_shows_sales_and_returns_read_only(manager_client, sale, ma
     assert Sale.objects.filter(pk=sale.pk).exists()
 
 
+def test_an_admins_signature_on_a_return_checks_their_password_once(
+    cashier_client, sale, manager, password, password_checks
+):
+    data = return_data(
+        sale, {"CASE-1": 1}, approver_username="manager", approver_password=password
+    )
+    assert cashier_client.post(create_url(sale), data).status_code == 302
+    assert password_checks == ["manager"]
+    assert Return.objects.get().approved_by == manager
+
+
 def test_wrong_admin_passwords_at_the_till_count_towards_the_sign_in_lockout(
     cashier_client, sale, manager
 ):

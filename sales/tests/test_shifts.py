@@ -478,6 +478,18 @@ def test_an_admin_approves_a_big_difference_at_the_cashiers_till(
     assert "Difference approved by Marcus" in page
 
 
+def test_an_admins_signature_on_a_close_checks_their_password_once(
+    cashier_client, shift, manager, password, password_checks
+):
+    data = {"counted_cash": "80.00", "approver_username": "manager"}
+    cashier_client.post(url("shift_close", shift), {**data, "approver_password": "x"})
+    cashier_client.post(
+        url("shift_close", shift), {**data, "approver_password": password}
+    )
+    assert password_checks == ["manager", "manager"]
+    assert Shift.objects.get(pk=shift.pk).difference_approved_by == manager
+
+
 def test_an_admin_closing_a_big_difference_approves_it_themselves(
     manager_client, manager, colleague_shift
 ):

@@ -4,7 +4,6 @@ import uuid
 from decimal import Decimal
 
 import pytest
-from axes.backends import AxesStandaloneBackend
 from axes.models import AccessAttempt
 from django.urls import reverse
 
@@ -560,21 +559,6 @@ def test_wrong_admin_passwords_at_the_till_count_towards_a_lockout(
     assert response.status_code == 200
     assert "Too many wrong passwords" in text(response)
     assert 'id="scan-box"' not in text(response)
-
-
-@pytest.fixture
-def password_checks(monkeypatch):
-    """Each time a password is checked, the name it was checked for: every
-    check is an attempt that django-axes counts towards a lockout."""
-    checked = []
-    check = AxesStandaloneBackend.authenticate
-
-    def counted(self, request, username=None, password=None, **kwargs):
-        checked.append(username)
-        return check(self, request, username=username, password=password, **kwargs)
-
-    monkeypatch.setattr(AxesStandaloneBackend, "authenticate", counted)
-    return checked
 
 
 @pytest.mark.parametrize("password", [PASSWORD, "wrong-password"])
